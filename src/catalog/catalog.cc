@@ -1,0 +1,132 @@
+#include <array>
+
+#include "catalog/metric_spec.h"
+
+namespace agx {
+namespace {
+
+using L = std::string_view;
+constexpr L kAgent[] = {"agent_id"};
+constexpr L kAgentStatus[] = {"agent_id", "status"};
+constexpr L kAgentModel[] = {"agent_id", "model"};
+constexpr L kAgentModelStatus[] = {"agent_id", "model", "status"};
+constexpr L kAgentModelDirection[] = {"agent_id", "model", "direction"};
+constexpr L kAgentTool[] = {"agent_id", "tool_name"};
+constexpr L kAgentToolStatus[] = {"agent_id", "tool_name", "status"};
+constexpr L kAgentOutcome[] = {"agent_id", "outcome"};
+constexpr L kAgentHallucination[] = {"agent_id", "hallucination_type"};
+constexpr L kAgentRecovery[] = {"agent_id", "recovery_strategy"};
+constexpr L kAgentResult[] = {"agent_id", "result"};
+constexpr L kAgentTaskOutcome[] = {"agent_id", "task_type", "outcome"};
+constexpr L kAgentTask[] = {"agent_id", "task_type"};
+constexpr L kAgentEvaluator[] = {"agent_id", "evaluator"};
+constexpr L kSourceType[] = {"source", "type"};
+constexpr L kSourceReason[] = {"source", "reason"};
+constexpr L kModel[] = {"model"};
+constexpr L kMetric[] = {"metric"};
+
+constexpr double kRequestBuckets[] = {0.5, 1, 2, 5, 10, 20, 60, 120};
+constexpr double kModelBuckets[] = {0.1, 0.3, 0.5, 1, 2, 5, 10, 20, 60};
+constexpr double kToolBuckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+constexpr double kStepBuckets[] = {1, 2, 3, 5, 8, 12, 20};
+constexpr double kToolsPerRunBuckets[] = {1, 2, 5, 10, 15, 25, 40};
+constexpr double kScoreBuckets[] = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+
+using T = MetricType;
+using Y = Layer;
+using I = MetricId;
+
+constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
+    {I::kRequests, "agent_requests_total", T::kCounter, Y::kL1,
+     "Agent runs (requests) finished, by status.", kAgentStatus, {}, true},
+    {I::kRequestDuration, "agent_request_duration_seconds", T::kHistogram, Y::kL1,
+     "End-to-end duration of agent runs in seconds.", kAgent, kRequestBuckets, true},
+    {I::kLlmCalls, "agent_llm_calls_total", T::kCounter, Y::kL2,
+     "LLM calls made by agents, by model and status.", kAgentModelStatus, {}, true},
+    {I::kTokens, "agent_tokens_consumed_total", T::kCounter, Y::kL2,
+     "Tokens consumed by LLM calls, by direction (input, output, cache_read, cache_creation).",
+     kAgentModelDirection, {}, false},
+    {I::kModelLatency, "agent_model_latency_seconds", T::kHistogram, Y::kL2,
+     "Latency of LLM calls in seconds.", kAgentModel, kModelBuckets, true},
+    {I::kCost, "agent_cost_usd_total", T::kCounter, Y::kL2,
+     "Spend on LLM calls in US dollars (reported by the event or priced from the config).",
+     kAgentModel, {}, false},
+    {I::kToolCalls, "agent_tool_calls_total", T::kCounter, Y::kL3,
+     "Tool calls made by agents, by tool and status (success, failure, timeout).",
+     kAgentToolStatus, {}, true},
+    {I::kToolDuration, "agent_tool_duration_seconds", T::kHistogram, Y::kL3,
+     "Duration of tool calls in seconds.", kAgentTool, kToolBuckets, true},
+    {I::kReasoningSteps, "agent_reasoning_steps", T::kHistogram, Y::kL3,
+     "Reasoning steps per agent run.", kAgent, kStepBuckets, true},
+    {I::kToolCallsPerRun, "agent_tool_calls_per_run", T::kHistogram, Y::kL3,
+     "Tool calls per agent run.", kAgent, kToolsPerRunBuckets, true},
+    {I::kStepOutcomes, "agent_step_outcomes_total", T::kCounter, Y::kL3,
+     "Reasoning step outcomes (completed, tool_call_failed, hallucination, recovery, "
+     "max_steps, safety_blocked).",
+     kAgentOutcome, {}, false},
+    {I::kHallucinations, "agent_hallucination_total", T::kCounter, Y::kL3,
+     "Detected hallucinations, by type.", kAgentHallucination, {}, true},
+    {I::kRecoveryAttempts, "agent_recovery_attempts_total", T::kCounter, Y::kL3,
+     "Recovery attempts after a failed step, by strategy.", kAgentRecovery, {}, false},
+    {I::kApprovals, "agent_approvals_total", T::kCounter, Y::kL3,
+     "Human approval requests, by result (approved, denied, timeout).", kAgentResult, {},
+     false},
+    {I::kTasks, "agent_tasks_total", T::kCounter, Y::kL4,
+     "Tasks ended, by task type and outcome (completed, failed, abandoned, escalated).",
+     kAgentTaskOutcome, {}, false},
+    {I::kFeedbackScore, "agent_user_feedback_score", T::kHistogram, Y::kL4,
+     "User feedback scores (0 to 1).", kAgentTask, kScoreBuckets, true},
+    {I::kEvalScore, "agent_eval_score", T::kHistogram, Y::kL4,
+     "Evaluator scores (0 to 1).", kAgentEvaluator, kScoreBuckets, true},
+    {I::kTaskCompletionRate, "agent_task_completion_rate", T::kGauge, Y::kL4,
+     "Share of tasks completed over the sliding window (0 to 1).", kAgentTask, {}, false},
+    {I::kCostPerTask, "agent_cost_per_task_usd", T::kGauge, Y::kL4,
+     "Mean spend per task in US dollars over the sliding window.", kAgent, {}, false},
+    {I::kEvents, "agent_exporter_events_total", T::kCounter, Y::kSelf,
+     "Events applied, by source and event type.", kSourceType, {}, false},
+    {I::kEventsRejected, "agent_exporter_events_rejected_total", T::kCounter, Y::kSelf,
+     "Lines or events rejected, by source and reason.", kSourceReason, {}, false},
+    {I::kUnpricedTokens, "agent_exporter_unpriced_tokens_total", T::kCounter, Y::kSelf,
+     "Tokens of models with no price in the config and no cost on the event (not in cost).",
+     kModel, {}, false},
+    {I::kSeriesOverflow, "agent_exporter_series_overflow_total", T::kCounter, Y::kSelf,
+     "Updates sent to the overflow series because a metric reached its series limit.",
+     kMetric, {}, false},
+    {I::kLabelValuesTruncated, "agent_exporter_label_values_truncated_total", T::kCounter,
+     Y::kSelf, "Label values cut to the configured maximum length.", kMetric, {}, false},
+}};
+
+}  // namespace
+
+std::span<const MetricSpec> AllMetrics() { return kCatalog; }
+
+const MetricSpec& Spec(MetricId id) { return kCatalog[static_cast<std::size_t>(id)]; }
+
+const MetricSpec* FindMetric(std::string_view name) {
+  for (const auto& m : kCatalog) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::string_view TypeName(MetricType type) {
+  switch (type) {
+    case MetricType::kCounter: return "counter";
+    case MetricType::kGauge: return "gauge";
+    case MetricType::kHistogram: return "histogram";
+  }
+  return "unknown";
+}
+
+std::string_view LayerName(Layer layer) {
+  switch (layer) {
+    case Layer::kL1: return "L1";
+    case Layer::kL2: return "L2";
+    case Layer::kL3: return "L3";
+    case Layer::kL4: return "L4";
+    case Layer::kSelf: return "self";
+  }
+  return "?";
+}
+
+}  // namespace agx

@@ -1,0 +1,68 @@
+#pragma once
+// HttpServer: the only wrapper around civetweb. Routes are HTTP-agnostic functions from a
+// request value to a response value, so the handlers in ingest/exposition/app never see
+// civetweb. Body size limits are enforced here while reading (civetweb has no such option),
+// for Content-Length and chunked bodies alike.
+// Thread-safe: handlers run on civetweb's worker threads concurrently.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace agx {
+
+struct HttpRequest {
+  std::string method;  ///< "GET", "POST", …
+  std::string path;    ///< without query string
+  std::string query;   ///< raw query string, may be empty
+  std::string remote_addr;
+  /// Lower-cased header names.
+  std::map<std::string, std::string> headers;
+  std::string body;  ///< already limited to the route's max_body_bytes
+
+  std::string_view Header(std::string_view lower_name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct Route {
+  std::string path;                  ///< exact path
+  std::vector<std::string> methods;  ///< others get 405 with an Allow header
+  HttpHandler handler;
+  std::size_t max_body_bytes = 0;    ///< 0: bodies are not read; over the limit: 413
+};
+
+struct HttpServerOptions {
+  std::string listen_address = ":9478";  ///< HOST:PORT, ":PORT", port 0 = ephemeral
+  int threads = 8;
+  int request_timeout_ms = 30000;
+};
+
+class HttpServer {
+ public:
+  /// Binds and starts serving. Fails with a clear message (e.g. address in use).
+  static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
+                                                   std::vector<Route> routes);
+  ~HttpServer();  ///< stops accepting, waits for running handlers
+
+  /// The bound port (useful with port 0).
+  int port() const;
+
+ private:
+  HttpServer() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agx

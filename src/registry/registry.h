@@ -1,0 +1,79 @@
+#pragma once
+// Registry: the live L1–L4 metric store. prometheus-cpp core holds the values; an exemplar
+// side table holds the latest trace-id exemplar per counter series and per histogram bucket.
+//
+// Thread-safe. Resolving a series (Counter/Histogram/Gauge) takes a shared lock and a hash
+// lookup with no allocation once the series exists; the returned handle is stable for the
+// registry's lifetime, so hot paths may cache it. Updating through a handle takes no registry
+// lock. New series beyond `series_limit` per metric go to one overflow series whose label
+// values are all "__overflow__", counted in agent_exporter_series_overflow_total{metric}.
+#include <array>
+#include <map>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "catalog/metric_spec.h"
+#include "registry/handles.h"
+#include "registry/snapshot.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace agx {
+
+inline constexpr std::string_view kOverflowLabelValue = "__overflow__";
+
+struct RegistryOptions {
+  std::size_t series_limit = 10000;          ///< per metric
+  std::size_t label_value_max_bytes = 128;   ///< longer values are cut at a UTF-8 boundary
+  /// Bucket overrides by metric; others use the catalogue defaults.
+  std::map<MetricId, std::vector<double>> buckets;
+};
+
+class Registry {
+ public:
+  explicit Registry(RegistryOptions options = {});
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  /// \param labels values in the order of the catalogue's label names (size must match).
+  CounterHandle& Counter(MetricId id, std::span<const std::string_view> labels);
+  HistogramHandle& Histogram(MetricId id, std::span<const std::string_view> labels);
+  GaugeHandle& Gauge(MetricId id, std::span<const std::string_view> labels);
+
+  CounterHandle& Counter(MetricId id, std::initializer_list<std::string_view> labels) {
+    return Counter(id, std::span<const std::string_view>(labels.begin(), labels.size()));
+  }
+  HistogramHandle& Histogram(MetricId id, std::initializer_list<std::string_view> labels) {
+    return Histogram(id, std::span<const std::string_view>(labels.begin(), labels.size()));
+  }
+  GaugeHandle& Gauge(MetricId id, std::initializer_list<std::string_view> labels) {
+    return Gauge(id, std::span<const std::string_view>(labels.begin(), labels.size()));
+  }
+
+  /// Removes a gauge series (used when a sliding window empties).
+  void RemoveGauge(MetricId id, std::span<const std::string_view> labels);
+
+  /// \return every catalogue family in catalogue order (families with no series included,
+  /// with empty `series`), series sorted by label values, exemplars attached.
+  Snapshot Collect() const;
+
+  /// Adds the counter and histogram values of `snapshot` (and sets its gauges and exemplars)
+  /// into this registry. Used once at start-up to restore persisted state. Families or
+  /// series that do not match the catalogue (renamed metric, changed buckets) are skipped
+  /// and their names returned.
+  std::vector<std::string> Restore(const Snapshot& snapshot);
+
+  /// The bucket bounds in use for a histogram metric.
+  std::span<const double> Buckets(MetricId id) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agx

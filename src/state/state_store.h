@@ -1,0 +1,47 @@
+#pragma once
+// StateStore: persists and restores everything needed for exactly-once counting across
+// restarts: metric values (with exemplars), tail positions with file identity, the last WAL
+// sequence applied, and the sliding windows. The file is written to a temporary name,
+// fsync'ed and renamed over `state.json`, then the directory is fsync'ed: a crash leaves
+// either the old or the new state, never a torn one.
+// Thread-safe (stateless apart from the path).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/file_position.h"
+#include "common/result.h"
+#include "registry/sliding_window.h"
+#include "registry/snapshot.h"
+
+namespace agx {
+
+struct PersistedState {
+  int version = 1;
+  double saved_at = 0;  ///< Unix seconds
+  Snapshot metrics;
+  std::vector<FilePosition> files;
+  std::uint64_t wal_seq = 0;
+  WindowSnapshot windows;
+};
+
+class StateStore {
+ public:
+  explicit StateStore(std::string dir);
+
+  /// Creates the directory if needed and checks it is writable.
+  Status Init() const;
+  /// Atomically replaces the saved state.
+  Status Save(const PersistedState& state) const;
+  /// \return the saved state, std::nullopt when there is none, or an error when it is
+  /// unreadable (the caller refuses to start rather than silently reset counters).
+  Result<std::optional<PersistedState>> Load() const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace agx

@@ -1,0 +1,46 @@
+#pragma once
+// Wal: an append-only write-ahead log for pushed batches. A batch is durable (fsync'ed)
+// before Append returns, so the push handler acknowledges only what survives kill -9.
+//
+// On disk: segment files `wal-<first_seq 20 digits>.log` in the state dir; each record is
+// [u32 length][u32 crc32 of payload][u64 seq][payload], little-endian. A torn record at the
+// tail of the last segment (crash mid-write) is ignored on replay and cut off on Open.
+// Thread-safe: Append serializes writers with a mutex.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace agx {
+
+class Wal {
+ public:
+  /// Opens (creating if needed) the WAL in `dir`, repairing a torn tail.
+  static Result<std::unique_ptr<Wal>> Open(const std::string& dir);
+  ~Wal();
+
+  /// Appends one record and fsyncs. \return its sequence number (1, 2, …, never reused).
+  Result<std::uint64_t> Append(std::string_view payload);
+
+  /// Calls `fn` for every intact record with seq > `after_seq`, in order.
+  Status Replay(std::uint64_t after_seq,
+                const std::function<void(std::uint64_t seq, std::string_view payload)>& fn);
+
+  /// Deletes segments whose records all have seq <= `upto_seq` (they are in a snapshot)
+  /// and starts a new segment. Safe to call concurrently with Append.
+  Status Compact(std::uint64_t upto_seq);
+
+  std::uint64_t last_seq() const;
+  std::uint64_t bytes() const;  ///< total size of live segments
+
+ private:
+  Wal() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agx
