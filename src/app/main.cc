@@ -1,1 +1,124 @@
-int main() { return 0; }
+// agent_exporter: command-line entry point. Parses flags, loads the config, dispatches to
+// serve / replay / check-config. Everything else lives in the modules.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/exporter.h"
+#include "app/replay.h"
+#include "app/version.h"
+#include "common/log.h"
+#include "config/config.h"
+
+namespace {
+
+using agx::Config;
+
+agx::Result<Config> LoadOrDefaults(const std::string& path) {
+  if (path.empty()) return Config::Defaults();
+  return agx::LoadConfig(path);
+}
+
+int Serve(const std::string& config_file, const std::string& listen,
+          const std::vector<std::string>& files, const std::string& state_dir,
+          const std::string& token_file) {
+  auto config = LoadOrDefaults(config_file);
+  if (!config.ok()) {
+    std::cerr << config.error() << "\n";
+    return 1;
+  }
+  // Flags override the file for what operators change most.
+  if (!listen.empty()) config->web.listen_address = listen;
+  if (!files.empty()) config->ingest.files = files;
+  if (!state_dir.empty()) config->state.dir = state_dir;
+  if (!token_file.empty()) config->web.bearer_token_file = token_file;
+
+  // Block the signals before any thread starts so that only sigwait below sees them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  agx::Exporter exporter(std::move(config.value()));
+  if (auto s = exporter.Start(); !s.ok()) {
+    agx::log::Error("cannot start", {{"err", s.error()}});
+    return 1;
+  }
+  agx::log::Info("agent_exporter started", {{"version", AGX_VERSION}, {"revision", AGX_REVISION}});
+  int sig = 0;
+  sigwait(&set, &sig);
+  agx::log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  exporter.Stop();
+  agx::log::Info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"agent_exporter: Prometheus exporter and alert-rule generator for AI agents"};
+  app.require_subcommand(0, 1);
+  bool version = false;
+  app.add_flag("--version", version, "Print the version and exit");
+  std::string log_level = "info";
+  app.add_option("--log.level", log_level, "debug, info, warn or error")->capture_default_str();
+
+  std::string config_file, listen, state_dir, token_file, format = "openmetrics";
+  std::vector<std::string> files, replay_files;
+
+  auto* serve = app.add_subcommand("serve", "Tail event files, accept pushes, serve /metrics");
+  serve->add_option("--config.file", config_file, "YAML config file (built-in defaults if none)");
+  serve->add_option("--web.listen-address", listen, "HOST:PORT to listen on (default :9478)");
+  serve->add_option("--ingest.file", files, "Path or glob to tail (repeatable; '-' = stdin)");
+  serve->add_option("--state.dir", state_dir, "Directory for snapshots and the push WAL");
+  serve->add_option("--push.bearer-token-file", token_file,
+                    "File with the bearer token required on POST /v1/events");
+
+  auto* replay = app.add_subcommand("replay", "Apply event files once and print the exposition");
+  replay->add_option("--config.file", config_file, "YAML config file");
+  replay->add_option("--format", format, "openmetrics or text")
+      ->check(CLI::IsMember({"openmetrics", "text"}))
+      ->capture_default_str();
+  replay->add_option("files", replay_files, "Event files (JSON lines)")->required();
+
+  auto* check = app.add_subcommand("check-config", "Validate a config file and exit");
+  check->add_option("--config.file", config_file, "YAML config file")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  agx::log::Level level;
+  if (!agx::log::ParseLevel(log_level, &level)) {
+    std::cerr << "--log.level: must be debug, info, warn or error\n";
+    return 2;
+  }
+  agx::log::SetLevel(level);
+
+  if (version) {
+    std::cout << "agent_exporter, version " << AGX_VERSION << " (revision: " << AGX_REVISION
+              << ")\n";
+    return 0;
+  }
+  if (*serve) return Serve(config_file, listen, files, state_dir, token_file);
+  if (*replay) {
+    auto config = LoadOrDefaults(config_file);
+    if (!config.ok()) {
+      std::cerr << config.error() << "\n";
+      return 1;
+    }
+    auto fmt = format == "text" ? agx::ExpositionFormat::kText : agx::ExpositionFormat::kOpenMetrics;
+    return agx::RunReplay(*config, fmt, replay_files, std::cout, std::cerr);
+  }
+  if (*check) {
+    auto config = agx::LoadConfig(config_file);
+    if (!config.ok()) {
+      std::cerr << config.error() << "\n";
+      return 1;
+    }
+    std::cout << config_file << ": config OK\n";
+    return 0;
+  }
+  std::cout << app.help();
+  return 0;
+}

@@ -24,6 +24,10 @@ constexpr L kSourceType[] = {"source", "type"};
 constexpr L kSourceReason[] = {"source", "reason"};
 constexpr L kModel[] = {"model"};
 constexpr L kMetric[] = {"metric"};
+constexpr L kBuild[] = {"version", "revision"};
+constexpr L kCode[] = {"code"};
+constexpr L kResult[] = {"result"};
+constexpr L kKind[] = {"kind"};
 
 constexpr double kRequestBuckets[] = {0.5, 1, 2, 5, 10, 20, 60, 120};
 constexpr double kModelBuckets[] = {0.1, 0.3, 0.5, 1, 2, 5, 10, 20, 60};
@@ -94,6 +98,20 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      kMetric, {}, false},
     {I::kLabelValuesTruncated, "agent_exporter_label_values_truncated_total", T::kCounter,
      Y::kSelf, "Label values cut to the configured maximum length.", kMetric, {}, false},
+    {I::kBuildInfo, "agent_exporter_build_info", T::kGauge, Y::kSelf,
+     "A metric with a constant '1' value labeled by the version and revision of the build.",
+     kBuild, {}, false},
+    {I::kPushRequests, "agent_exporter_push_requests_total", T::kCounter, Y::kSelf,
+     "Push requests answered, by HTTP status code.", kCode, {}, false},
+    {I::kSnapshots, "agent_exporter_state_snapshots_total", T::kCounter, Y::kSelf,
+     "State snapshots written, by result (success, failure).", kResult, {}, false},
+    {I::kLastSnapshot, "agent_exporter_state_last_snapshot_timestamp_seconds", T::kGauge,
+     Y::kSelf, "Unix time of the last successful state snapshot.", {}, {}, false},
+    {I::kTailRotations, "agent_exporter_tail_rotations_total", T::kCounter, Y::kSelf,
+     "Tailed files found rotated (kind=rename) or truncated (kind=truncate).", kKind, {},
+     false},
+    {I::kWalBytes, "agent_exporter_wal_bytes", T::kGauge, Y::kSelf,
+     "Size of the push write-ahead log on disk in bytes.", {}, {}, false},
 }};
 
 }  // namespace

@@ -44,6 +44,12 @@ enum class MetricId : std::uint8_t {
   kUnpricedTokens,
   kSeriesOverflow,
   kLabelValuesTruncated,
+  kBuildInfo,
+  kPushRequests,
+  kSnapshots,
+  kLastSnapshot,
+  kTailRotations,
+  kWalBytes,
   kCount,  // not a metric
 };
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/metric_spec.h"
@@ -55,23 +56,35 @@ struct Config {
   IngestConfig ingest;
   StateConfig state;
   RegistryConfig registry;
-  std::vector<ModelPrice> pricing;  ///< first match wins; exact matches are tried first
+  std::vector<ModelPrice> pricing;  ///< see FindPrice; a `pricing:` section replaces the list
 
   /// Built-in defaults, including the shipped list prices.
   static Config Defaults();
 };
 
 /// Loads and validates `path`. On failure the error lists every problem found, one per
-/// line, each as "path:line:column: message".
+/// line, each as "path:line:column: message" (line and column 1-based); a file that cannot
+/// be read gives "path: cannot read: <strerror>". Relative paths in `ingest.files`,
+/// `state.dir` and `web.bearer_token_file` are resolved against the directory of `path`.
+/// Thread-safe (no shared state).
 Result<Config> LoadConfig(const std::string& path);
 
-/// Same as LoadConfig, from text (`name` is used in messages).
+/// Same as LoadConfig, from text: `name` is used in messages and, like `path` above, as the
+/// base for relative paths (a name without a directory leaves them relative to the cwd).
 Result<Config> ParseConfig(const std::string& yaml_text, const std::string& name);
 
-/// Finds the price for `model`: exact match first, then the longest matching prefix.
+/// Finds the price for `model`: exact match first, then the longest matching prefix among
+/// entries ending in '*'. \return nullptr when none matches; else a pointer into `pricing`.
 const ModelPrice* FindPrice(const std::vector<ModelPrice>& pricing, std::string_view model);
 
-/// Parses "250ms", "30s", "5m", "1h", "1d" (Prometheus duration syntax).
+/// Parses "250ms", "30s", "5m", "1h", "1d", "1w", "1y" and compounds such as "1h30m"
+/// (Prometheus duration syntax: units in decreasing order, each at most once; "0" is zero).
+/// \return false, leaving `*out` unchanged, for anything else (empty, negative, unknown unit).
 bool ParseDuration(std::string_view s, std::chrono::milliseconds* out);
+
+/// Parses a byte size: "1048576", "512B", "512KiB", "8MiB", "1GiB" (powers of 1024) or
+/// "500KB", "8MB", "1GB" (powers of 1000). No sign, fraction or space.
+/// \return false, leaving `*out` unchanged, on bad syntax or overflow.
+bool ParseSize(std::string_view s, std::size_t* out);
 
 }  // namespace agx

@@ -1,1 +1,227 @@
-// placeholder: replaced by the module's implementation
+#include "ingest/pipeline.h"
+
+#include <chrono>
+#include <memory>
+
+#include "common/log.h"
+#include "ingest/event_parser.h"
+#include "registry/registry.h"
+#include "registry/sliding_window.h"
+#include "state/wal.h"
+
+namespace agx {
+namespace {
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// One parser per thread: simdjson parsers are not thread-safe, and keeping one per thread
+// lets its buffers stay warm. The line length limit is checked by the pipeline itself.
+EventParser& ThreadParser() {
+  thread_local EventParser parser(std::size_t{1} << 40);
+  return parser;
+}
+
+}  // namespace
+
+std::string_view SourceName(Source s) {
+  switch (s) {
+    case Source::kFile: return "file";
+    case Source::kPush: return "push";
+    case Source::kCount: break;
+  }
+  return "unknown";
+}
+
+Pipeline::Pipeline(Registry& registry, TaskWindows& windows, const Config& config, Wal* wal)
+    : registry_(registry),
+      windows_(windows),
+      mapper_(registry, windows, config.pricing),
+      wal_(wal),
+      max_line_bytes_(config.ingest.max_line_bytes) {
+  // Resolve the self-metric series once: the hot path then only increments, and every
+  // reason is exported as 0 from the start so that rate() and alerts work at once.
+  for (std::size_t s = 0; s < static_cast<std::size_t>(Source::kCount); ++s) {
+    auto source = SourceName(static_cast<Source>(s));
+    for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+      events_[s][t] = &registry_.Counter(
+          MetricId::kEvents, {source, EventTypeName(static_cast<EventType>(t))});
+    }
+    for (std::size_t r = 1; r < kRejectReasonCount; ++r) {
+      rejected_[s][r] = &registry_.Counter(
+          MetricId::kEventsRejected, {source, RejectReasonName(static_cast<RejectReason>(r))});
+    }
+  }
+}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::CountRejected(Source source, RejectReason reason, std::size_t n) {
+  if (n == 0) return;
+  rejected_[static_cast<std::size_t>(source)][static_cast<std::size_t>(reason)]->Inc(
+      static_cast<double>(n));
+}
+
+void Pipeline::ApplyLocked(Source source, std::span<const std::string_view> lines,
+                           bool want_errors, BatchResult* out) {
+  EventParser& parser = ThreadParser();
+  AgentEvent event;
+  const double now = NowSeconds();
+  const auto s = static_cast<std::size_t>(source);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    ParseError err;
+    if (line.size() > max_line_bytes_) {
+      err = {RejectReason::kLineTooLong, "line exceeds ingest.max_line_bytes"};
+    } else {
+      event = AgentEvent{};
+      err = parser.Parse(line, &event);
+    }
+    if (err.reason != RejectReason::kNone) {
+      ++out->rejected;
+      ++out->rejected_by_reason[static_cast<std::size_t>(err.reason)];
+      CountRejected(source, err.reason, 1);
+      if (want_errors && out->errors.size() < BatchResult::kMaxReportedErrors) {
+        out->errors.push_back({i + 1, err.reason, std::string(err.detail)});
+      }
+      continue;
+    }
+    mapper_.Apply(event, now);
+    events_[s][static_cast<std::size_t>(event.type)]->Inc();
+    ++out->accepted;
+  }
+}
+
+BatchResult Pipeline::Apply(Source source, std::span<const std::string_view> lines,
+                            bool want_errors) {
+  BatchResult result;
+  std::shared_lock lock(apply_mu_);
+  ApplyLocked(source, lines, want_errors, &result);
+  return result;
+}
+
+void Pipeline::OnLines(const FilePosition& after, std::span<const std::string_view> lines,
+                       std::size_t oversized) {
+  BatchResult result;
+  std::shared_lock lock(apply_mu_);
+  ApplyLocked(Source::kFile, lines, false, &result);
+  CountRejected(Source::kFile, RejectReason::kLineTooLong, oversized);
+  std::lock_guard pos_lock(positions_mu_);
+  auto [it, inserted] = positions_.try_emplace({after.dev, after.ino}, after);
+  if (!inserted) {
+    it->second.offset = after.offset;
+    if (it->second.path != after.path) it->second.path = after.path;
+  }
+}
+
+void Pipeline::OnFileClosed(const FilePosition& last) {
+  std::shared_lock lock(apply_mu_);
+  std::lock_guard pos_lock(positions_mu_);
+  positions_.erase({last.dev, last.ino});
+}
+
+Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines) {
+  // Validate first so that only valid lines are logged; then log and apply under the
+  // shared lock, so that Capture() sees either the whole batch with its WAL sequence, or
+  // neither.
+  BatchResult result;
+  std::vector<std::string_view> valid;
+  valid.reserve(lines.size());
+  {
+    EventParser& parser = ThreadParser();
+    AgentEvent event;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      ParseError err;
+      if (lines[i].size() > max_line_bytes_) {
+        err = {RejectReason::kLineTooLong, "line exceeds ingest.max_line_bytes"};
+      } else {
+        err = parser.Parse(lines[i], &event);
+      }
+      if (err.reason == RejectReason::kNone) {
+        valid.push_back(lines[i]);
+        continue;
+      }
+      ++result.rejected;
+      ++result.rejected_by_reason[static_cast<std::size_t>(err.reason)];
+      if (result.errors.size() < BatchResult::kMaxReportedErrors) {
+        result.errors.push_back({i + 1, err.reason, std::string(err.detail)});
+      }
+    }
+  }
+  std::shared_lock lock(apply_mu_);
+  if (!valid.empty() && wal_ != nullptr) {
+    std::string payload;
+    std::size_t size = 0;
+    for (auto v : valid) size += v.size() + 1;
+    payload.reserve(size);
+    for (auto v : valid) payload.append(v).push_back('\n');
+    auto seq = wal_->Append(payload);
+    if (!seq.ok()) return Error{"write-ahead log: " + seq.error()};
+  }
+  for (std::size_t r = 1; r < kRejectReasonCount; ++r) {
+    CountRejected(Source::kPush, static_cast<RejectReason>(r), result.rejected_by_reason[r]);
+  }
+  BatchResult applied;
+  ApplyLocked(Source::kPush, valid, false, &applied);
+  result.accepted = applied.accepted;
+  return result;
+}
+
+PersistedState Pipeline::Capture() {
+  windows_.Refresh();
+  std::unique_lock lock(apply_mu_);
+  PersistedState state;
+  state.saved_at = NowSeconds();
+  state.metrics = registry_.Collect();
+  state.windows = windows_.Save();
+  // Every record appended so far has been applied: appends happen under the shared lock.
+  state.wal_seq = wal_ != nullptr ? wal_->last_seq() : wal_seq_;
+  std::lock_guard pos_lock(positions_mu_);
+  for (const auto& [id, pos] : positions_) state.files.push_back(pos);
+  return state;
+}
+
+void Pipeline::Restore(const PersistedState& state) {
+  std::unique_lock lock(apply_mu_);
+  for (const auto& skipped : registry_.Restore(state.metrics)) {
+    log::Warn("state: metric not restored (catalogue or buckets changed)", {{"metric", skipped}});
+  }
+  windows_.Load(state.windows);
+  wal_seq_ = state.wal_seq;
+  std::lock_guard pos_lock(positions_mu_);
+  positions_.clear();
+  for (const auto& pos : state.files) positions_[{pos.dev, pos.ino}] = pos;
+}
+
+Result<std::size_t> Pipeline::ReplayWal() {
+  if (wal_ == nullptr) return std::size_t{0};
+  std::size_t records = 0;
+  std::vector<std::string_view> lines;
+  auto status = wal_->Replay(wal_seq_, [&](std::uint64_t seq, std::string_view payload) {
+    lines.clear();
+    std::size_t start = 0;
+    while (start < payload.size()) {
+      std::size_t nl = payload.find('\n', start);
+      if (nl == std::string_view::npos) nl = payload.size();
+      lines.push_back(payload.substr(start, nl - start));
+      start = nl + 1;
+    }
+    BatchResult ignored;
+    std::shared_lock lock(apply_mu_);
+    ApplyLocked(Source::kPush, lines, false, &ignored);
+    ++records;
+  });
+  if (!status.ok()) return Error{status.error()};
+  return records;
+}
+
+std::vector<FilePosition> Pipeline::Positions() const {
+  std::lock_guard pos_lock(positions_mu_);
+  std::vector<FilePosition> out;
+  for (const auto& [id, pos] : positions_) out.push_back(pos);
+  return out;
+}
+
+}  // namespace agx

@@ -1,1 +1,116 @@
-// placeholder: replaced by the module's implementation
+#include "registry/handles.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+
+namespace agx {
+namespace {
+
+bool HasExemplar(bool enabled, const ExemplarRef* ref) {
+  return enabled && ref != nullptr && !ref->trace_id.empty();
+}
+
+}  // namespace
+
+void ExemplarSlot::Record(const ExemplarRef& ref, double v) {
+  // Ids longer than the slots are malformed: drop the exemplar rather than store a wrong id.
+  // With 32 + 16 chars the label set (names included) is at most 63 code points, well
+  // within OpenMetrics' limit of 128.
+  if (ref.trace_id.empty() || ref.trace_id.size() > trace_id.size() ||
+      ref.span_id.size() > span_id.size()) {
+    return;
+  }
+  std::memcpy(trace_id.data(), ref.trace_id.data(), ref.trace_id.size());
+  std::memcpy(span_id.data(), ref.span_id.data(), ref.span_id.size());
+  trace_len = static_cast<std::uint8_t>(ref.trace_id.size());
+  span_len = static_cast<std::uint8_t>(ref.span_id.size());
+  value = v;
+  timestamp = std::isfinite(ref.timestamp) && ref.timestamp > 0 ? ref.timestamp : 0;
+  set = true;
+}
+
+std::optional<Exemplar> ExemplarSlot::Get() const {
+  if (!set) return std::nullopt;
+  Exemplar e;
+  e.trace_id.assign(trace_id.data(), trace_len);
+  e.span_id.assign(span_id.data(), span_len);
+  e.value = value;
+  e.timestamp = timestamp;
+  return e;
+}
+
+void ExemplarSlot::Load(const Exemplar& e) {
+  if (!std::isfinite(e.value)) return;
+  const ExemplarRef ref{e.trace_id, e.span_id, e.timestamp};
+  Record(ref, e.value);
+}
+
+void CounterHandle::Inc(double v, const ExemplarRef* ex) {
+  if (!std::isfinite(v) || v < 0) return;
+  c_.Increment(v);
+  if (HasExemplar(exemplars_, ex)) {
+    std::lock_guard lock(mu_);
+    slot_.Record(*ex, v);
+  }
+}
+
+double CounterHandle::Value() const { return c_.Value(); }
+
+std::optional<Exemplar> CounterHandle::GetExemplar() const {
+  std::lock_guard lock(mu_);
+  return slot_.Get();
+}
+
+void CounterHandle::LoadExemplar(const Exemplar& e) {
+  if (!exemplars_) return;
+  std::lock_guard lock(mu_);
+  slot_.Load(e);
+}
+
+HistogramHandle::HistogramHandle(prometheus::Histogram& h, std::span<const double> bounds,
+                                 bool exemplars)
+    : h_(h), bounds_(bounds), exemplars_(exemplars), slots_(bounds.size() + 1) {}
+
+void HistogramHandle::Observe(double v, const ExemplarRef* ex) {
+  if (!std::isfinite(v)) return;
+  h_.Observe(v);
+  if (HasExemplar(exemplars_, ex)) {
+    // Same rule as prometheus::Histogram::Observe: the first bound >= v, else +Inf.
+    const auto bucket = static_cast<std::size_t>(
+        std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
+    std::lock_guard lock(mu_);
+    slots_[bucket].Record(*ex, v);
+  }
+}
+
+std::vector<std::optional<Exemplar>> HistogramHandle::GetExemplars() const {
+  std::vector<std::optional<Exemplar>> out;
+  out.reserve(slots_.size());
+  std::lock_guard lock(mu_);
+  for (const auto& s : slots_) out.push_back(s.Get());
+  return out;
+}
+
+void HistogramHandle::LoadExemplars(const std::vector<std::optional<Exemplar>>& e) {
+  if (!exemplars_) return;
+  std::lock_guard lock(mu_);
+  const std::size_t n = std::min(e.size(), slots_.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!e[i].has_value() || !std::isfinite(e[i]->value)) continue;
+    // OpenMetrics requires an exemplar's value to fall within its bucket.
+    const auto bucket = static_cast<std::size_t>(
+        std::lower_bound(bounds_.begin(), bounds_.end(), e[i]->value) - bounds_.begin());
+    if (bucket == i) slots_[i].Load(*e[i]);
+  }
+}
+
+void GaugeHandle::Set(double v) { g_.Set(v); }
+
+double GaugeHandle::Value() const { return g_.Value(); }
+
+}  // namespace agx

@@ -1,1 +1,324 @@
-// placeholder: replaced by the module's implementation
+#include "registry/registry.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <functional>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+#include "common/utf8.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace agx {
+namespace {
+
+// Series keys: label values joined with kSep. A value containing kSep or kEsc gets each such
+// byte prefixed with kEsc, so distinct label sets always give distinct keys; ordinary values
+// are appended as they are.
+constexpr char kSep = '\x1f';
+constexpr char kEsc = '\x1e';
+constexpr std::string_view kSpecial("\x1e\x1f", 2);
+
+void AppendKeyPart(std::string_view v, std::string* key) {
+  if (v.find_first_of(kSpecial) == std::string_view::npos) {
+    key->append(v);
+    return;
+  }
+  for (char c : v) {
+    if (c == kSep || c == kEsc) key->push_back(kEsc);
+    key->push_back(c);
+  }
+}
+
+/// Builds the key of `labels` (each cut to `max_bytes`) into `key`.
+/// \return the number of values that were cut.
+std::size_t BuildKey(std::span<const std::string_view> labels, std::size_t max_bytes,
+                     std::string* key) {
+  key->clear();
+  std::size_t truncated = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) key->push_back(kSep);
+    std::string_view v = labels[i];
+    if (v.size() > max_bytes) {
+      v = TruncateUtf8(v, max_bytes);
+      ++truncated;
+    }
+    AppendKeyPart(v, key);
+  }
+  return truncated;
+}
+
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+struct Series {
+  std::vector<std::string> label_values;
+  prometheus::Counter* counter = nullptr;
+  prometheus::Gauge* gauge = nullptr;
+  prometheus::Histogram* histogram = nullptr;
+  std::unique_ptr<CounterHandle> c;
+  std::unique_ptr<GaugeHandle> g;
+  std::unique_ptr<HistogramHandle> h;
+};
+
+std::string TypeError(const MetricSpec& spec, MetricType want) {
+  return "agx::Registry: " + std::string(spec.name) + " is a " + std::string(TypeName(spec.type)) +
+         ", not a " + std::string(TypeName(want));
+}
+
+bool ValidBounds(const std::vector<double>& b) {
+  if (b.empty()) return false;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (!std::isfinite(b[i]) || (i > 0 && b[i] <= b[i - 1])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct MetricState {
+  const MetricSpec* spec = nullptr;
+  std::vector<double> bounds;  // histograms
+  std::string overflow_key;
+  prometheus::Family<prometheus::Counter>* counters = nullptr;
+  prometheus::Family<prometheus::Gauge>* gauges = nullptr;
+  prometheus::Family<prometheus::Histogram>* histograms = nullptr;
+
+  mutable std::shared_mutex mu;
+  // guarded by mu. Nodes (unique_ptr) never move, so handles stay valid.
+  std::unordered_map<std::string, std::unique_ptr<Series>, KeyHash, std::equal_to<>> series;
+  std::size_t limited = 0;  // guarded by mu: series counting toward the limit (not overflow)
+};
+
+struct Registry::Impl {
+  RegistryOptions options;
+  prometheus::Registry prom;
+  std::array<MetricState, kMetricCount> metrics;
+
+  /// Finds or creates the series. `internal` resolutions (self metrics about other metrics,
+  /// whose label values are catalogue names) bypass the limit and are not counted, so they
+  /// cannot recurse.
+  Series& Resolve(MetricId id, MetricType want, std::span<const std::string_view> labels,
+                  bool internal);
+  Series& Insert(MetricState& m, std::span<const std::string_view> labels,
+                 const std::string& key, bool internal, bool* overflowed);
+  std::unique_ptr<Series> Create(MetricState& m, std::span<const std::string_view> values);
+  void CountSelf(MetricId self, const MetricSpec& about, double n);
+};
+
+Registry::Registry(RegistryOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  for (const auto& [id, b] : impl_->options.buckets) {
+    if (static_cast<std::size_t>(id) >= kMetricCount || Spec(id).type != MetricType::kHistogram) {
+      throw std::invalid_argument("agx::Registry: bucket override for a metric that is not a histogram");
+    }
+    if (!ValidBounds(b)) {
+      throw std::invalid_argument("agx::Registry: buckets of " + std::string(Spec(id).name) +
+                                  " must be finite and strictly ascending");
+    }
+  }
+  for (const MetricSpec& spec : AllMetrics()) {
+    MetricState& m = impl_->metrics[static_cast<std::size_t>(spec.id)];
+    m.spec = &spec;
+    for (std::size_t i = 0; i < spec.labels.size(); ++i) {
+      if (i > 0) m.overflow_key.push_back(kSep);
+      m.overflow_key.append(kOverflowLabelValue);
+    }
+    const std::string name(spec.name);
+    const std::string help(spec.help);
+    switch (spec.type) {
+      case MetricType::kCounter:
+        m.counters = &prometheus::BuildCounter().Name(name).Help(help).Register(impl_->prom);
+        break;
+      case MetricType::kGauge:
+        m.gauges = &prometheus::BuildGauge().Name(name).Help(help).Register(impl_->prom);
+        break;
+      case MetricType::kHistogram: {
+        auto it = impl_->options.buckets.find(spec.id);
+        m.bounds = it != impl_->options.buckets.end()
+                       ? it->second
+                       : std::vector<double>(spec.buckets.begin(), spec.buckets.end());
+        m.histograms = &prometheus::BuildHistogram().Name(name).Help(help).Register(impl_->prom);
+        break;
+      }
+    }
+  }
+}
+
+Registry::~Registry() = default;
+
+std::unique_ptr<Series> Registry::Impl::Create(MetricState& m,
+                                               std::span<const std::string_view> values) {
+  auto s = std::make_unique<Series>();
+  prometheus::Labels labels;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    s->label_values.emplace_back(values[i]);
+    labels.emplace(std::string(m.spec->labels[i]), s->label_values.back());
+  }
+  switch (m.spec->type) {
+    case MetricType::kCounter:
+      s->counter = &m.counters->Add(labels);
+      s->c = std::make_unique<CounterHandle>(*s->counter, m.spec->exemplars);
+      break;
+    case MetricType::kGauge:
+      s->gauge = &m.gauges->Add(labels);
+      s->g = std::make_unique<GaugeHandle>(*s->gauge);
+      break;
+    case MetricType::kHistogram:
+      s->histogram = &m.histograms->Add(labels, m.bounds);
+      s->h = std::make_unique<HistogramHandle>(*s->histogram, m.bounds, m.spec->exemplars);
+      break;
+  }
+  return s;
+}
+
+Series& Registry::Impl::Insert(MetricState& m, std::span<const std::string_view> labels,
+                               const std::string& key, bool internal, bool* overflowed) {
+  std::unique_lock lock(m.mu);
+  // Another thread may have inserted it between our shared and exclusive locks.
+  if (auto it = m.series.find(key); it != m.series.end()) return *it->second;
+  const bool is_overflow = key == m.overflow_key;
+  if (!is_overflow && !internal && m.limited >= options.series_limit) {
+    *overflowed = true;
+    if (auto it = m.series.find(m.overflow_key); it != m.series.end()) return *it->second;
+    const std::vector<std::string_view> values(labels.size(), kOverflowLabelValue);
+    auto [it, _] = m.series.emplace(m.overflow_key, Create(m, values));
+    return *it->second;
+  }
+  std::vector<std::string_view> values(labels.begin(), labels.end());
+  for (auto& v : values) v = TruncateUtf8(v, options.label_value_max_bytes);
+  auto [it, _] = m.series.emplace(key, Create(m, values));
+  if (!is_overflow) ++m.limited;
+  return *it->second;
+}
+
+Series& Registry::Impl::Resolve(MetricId id, MetricType want,
+                                std::span<const std::string_view> labels, bool internal) {
+  if (static_cast<std::size_t>(id) >= kMetricCount) {
+    throw std::invalid_argument("agx::Registry: unknown metric id");
+  }
+  MetricState& m = metrics[static_cast<std::size_t>(id)];
+  if (m.spec->type != want) throw std::invalid_argument(TypeError(*m.spec, want));
+  if (labels.size() != m.spec->labels.size()) {
+    throw std::invalid_argument("agx::Registry: " + std::string(m.spec->name) + " takes " +
+                                std::to_string(m.spec->labels.size()) + " label values, got " +
+                                std::to_string(labels.size()));
+  }
+  // One buffer per thread: looking up an existing series allocates nothing. Nested
+  // resolutions (CountSelf) reuse it only after this one is done with it.
+  thread_local std::string key;
+  const std::size_t truncated = BuildKey(labels, options.label_value_max_bytes, &key);
+  Series* s = nullptr;
+  {
+    std::shared_lock lock(m.mu);
+    if (auto it = m.series.find(std::string_view(key)); it != m.series.end()) {
+      s = it->second.get();
+    }
+  }
+  bool overflowed = false;
+  if (s == nullptr) s = &Insert(m, labels, key, internal, &overflowed);
+  if (!internal) {
+    if (truncated > 0) CountSelf(MetricId::kLabelValuesTruncated, *m.spec, truncated);
+    if (overflowed) CountSelf(MetricId::kSeriesOverflow, *m.spec, 1);
+  }
+  return *s;
+}
+
+void Registry::Impl::CountSelf(MetricId self, const MetricSpec& about, double n) {
+  const std::string_view labels[] = {about.name};
+  Resolve(self, MetricType::kCounter, labels, /*internal=*/true).c->Inc(n);
+}
+
+CounterHandle& Registry::Counter(MetricId id, std::span<const std::string_view> labels) {
+  return *impl_->Resolve(id, MetricType::kCounter, labels, false).c;
+}
+
+HistogramHandle& Registry::Histogram(MetricId id, std::span<const std::string_view> labels) {
+  return *impl_->Resolve(id, MetricType::kHistogram, labels, false).h;
+}
+
+GaugeHandle& Registry::Gauge(MetricId id, std::span<const std::string_view> labels) {
+  return *impl_->Resolve(id, MetricType::kGauge, labels, false).g;
+}
+
+void Registry::RemoveGauge(MetricId id, std::span<const std::string_view> labels) {
+  if (static_cast<std::size_t>(id) >= kMetricCount) return;
+  MetricState& m = impl_->metrics[static_cast<std::size_t>(id)];
+  if (m.spec->type != MetricType::kGauge) throw std::invalid_argument(TypeError(*m.spec, MetricType::kGauge));
+  if (labels.size() != m.spec->labels.size()) {
+    throw std::invalid_argument("agx::Registry: wrong number of label values for " +
+                                std::string(m.spec->name));
+  }
+  std::string key;
+  BuildKey(labels, impl_->options.label_value_max_bytes, &key);
+  std::unique_lock lock(m.mu);
+  auto it = m.series.find(key);
+  if (it == m.series.end()) return;
+  m.gauges->Remove(it->second->gauge);
+  if (key != m.overflow_key) --m.limited;
+  m.series.erase(it);
+}
+
+std::span<const double> Registry::Buckets(MetricId id) const {
+  if (static_cast<std::size_t>(id) >= kMetricCount) return {};
+  return impl_->metrics[static_cast<std::size_t>(id)].bounds;
+}
+
+Snapshot Registry::Collect() const {
+  Snapshot out;
+  out.families.reserve(kMetricCount);
+  for (const MetricState& m : impl_->metrics) {
+    FamilySnapshot f;
+    f.name = m.spec->name;
+    f.type = m.spec->type;
+    f.help = m.spec->help;
+    f.label_names.assign(m.spec->labels.begin(), m.spec->labels.end());
+    f.bounds = m.bounds;
+    {
+      // Held while reading values: RemoveGauge may otherwise free a series under us.
+      std::shared_lock lock(m.mu);
+      f.series.reserve(m.series.size());
+      for (const auto& [key, s] : m.series) {
+        SeriesSnapshot ss;
+        ss.label_values = s->label_values;
+        // Exemplars first: an exemplar is recorded after its update, so the values read
+        // afterwards always include the observation an exemplar points to.
+        switch (m.spec->type) {
+          case MetricType::kCounter:
+            ss.exemplar = s->c->GetExemplar();
+            ss.value = s->counter->Value();
+            break;
+          case MetricType::kGauge:
+            ss.value = s->gauge->Value();
+            break;
+          case MetricType::kHistogram: {
+            ss.bucket_exemplars = s->h->GetExemplars();
+            const prometheus::ClientMetric cm = s->histogram->Collect();
+            ss.bucket_counts.reserve(cm.histogram.bucket.size());
+            for (const auto& b : cm.histogram.bucket) ss.bucket_counts.push_back(b.cumulative_count);
+            ss.sum = cm.histogram.sample_sum;
+            break;
+          }
+        }
+        f.series.push_back(std::move(ss));
+      }
+    }
+    std::sort(f.series.begin(), f.series.end(),
+              [](const SeriesSnapshot& a, const SeriesSnapshot& b) {
+                return a.label_values < b.label_values;
+              });
+    out.families.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace agx

@@ -20,20 +20,30 @@ namespace agx {
 
 class Registry;
 
-/// Plain value copy of the windows, for the state store.
+/// Plain value copy of the windows, for the state store. Only slots inside the window that
+/// hold data are saved.
 struct WindowSnapshot {
+  /// The totals of one slot.
+  struct Slot {
+    std::int64_t id = 0;               ///< absolute slot index: Unix ms / slot_ms
+    std::int64_t tasks = 0;            ///< tasks ended
+    std::int64_t completed = 0;        ///< of which with outcome "completed"
+    std::int64_t tasks_with_cost = 0;  ///< of which reported cost_usd
+    double task_cost_sum = 0;          ///< sum of the reported cost_usd
+    double llm_cost = 0;               ///< LLM spend of the agent
+    bool operator==(const Slot&) const = default;
+  };
   struct Key {
     std::string agent_id;
-    std::string task_type;  ///< empty for per-agent (cost) keys
-    std::int64_t slot_epoch = 0;  ///< absolute slot index of slots[0]'s newest update
-    /// Per slot (60): tasks, completed, task_cost_sum, tasks_with_cost, llm_cost;
-    /// flattened as 5 numbers per slot, slot index = absolute index % 60.
-    std::vector<double> values;
-    std::vector<std::int64_t> slot_ids;  ///< absolute slot index of each slot (60)
+    std::string task_type;    ///< completion keys only; empty in cost keys
+    std::vector<Slot> slots;  ///< ascending id
     bool operator==(const Key&) const = default;
   };
   std::int64_t slot_ms = 0;
-  std::vector<Key> keys;
+  /// Keyed by (agent_id, task_type); only tasks and completed are used.
+  std::vector<Key> completion;
+  /// Keyed by agent_id; tasks, tasks_with_cost, task_cost_sum and llm_cost are used.
+  std::vector<Key> cost;
   bool operator==(const WindowSnapshot&) const = default;
 };
 
@@ -52,7 +62,9 @@ class TaskWindows {
   void Refresh();
 
   WindowSnapshot Save() const;
-  void Load(const WindowSnapshot& s);  ///< ignored if slot_ms differs (window changed)
+  /// Replaces the windows with `s` (call Refresh() afterwards to publish the gauges).
+  /// Ignored if slot_ms differs (the window changed); malformed slots are skipped.
+  void Load(const WindowSnapshot& s);
 
  private:
   struct Impl;

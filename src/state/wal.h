@@ -5,7 +5,11 @@
 // On disk: segment files `wal-<first_seq 20 digits>.log` in the state dir; each record is
 // [u32 length][u32 crc32 of payload][u64 seq][payload], little-endian. A torn record at the
 // tail of the last segment (crash mid-write) is ignored on replay and cut off on Open.
-// Thread-safe: Append serializes writers with a mutex.
+// Segments rotate past `max_segment_bytes`; an empty segment is named by the next sequence
+// number, so numbering continues even when Compact has deleted every record. A `wal.lock`
+// file is flock'ed so that two processes never write the same log.
+// Thread-safe: Append, Compact and the accessors serialize on one mutex; Replay reads
+// segment files it opened under that mutex, so it may run concurrently with Append.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,11 +23,20 @@ namespace agx {
 
 class Wal {
  public:
-  /// Opens (creating if needed) the WAL in `dir`, repairing a torn tail.
-  static Result<std::unique_ptr<Wal>> Open(const std::string& dir);
+  static constexpr std::uint64_t kDefaultSegmentBytes = 64ull << 20;
+  static constexpr std::uint64_t kMaxPayloadBytes = 64ull << 20;
+
+  /// Opens (creating if needed) the WAL in `dir`, repairing a torn tail of the last segment.
+  /// Corruption anywhere else (an older segment, a gap in the sequence, an intact record
+  /// after a bad one) is an error naming the file and offset. `max_segment_bytes` is the
+  /// rotation threshold (small values are for tests).
+  static Result<std::unique_ptr<Wal>> Open(const std::string& dir,
+                                           std::uint64_t max_segment_bytes = kDefaultSegmentBytes);
   ~Wal();
 
   /// Appends one record and fsyncs. \return its sequence number (1, 2, …, never reused).
+  /// Fails for payloads over kMaxPayloadBytes; after an I/O failure the log refuses further
+  /// appends (an fsync error cannot be retried safely) until it is reopened.
   Result<std::uint64_t> Append(std::string_view payload);
 
   /// Calls `fn` for every intact record with seq > `after_seq`, in order.

@@ -1,1 +1,355 @@
-// placeholder: replaced by the module's implementation
+#include "tail/file_tailer.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/log.h"
+#include "tail/glob_expand.h"
+#include "tail/line_splitter.h"
+
+namespace agx {
+namespace {
+
+using detail::FileId;
+using detail::LineSplitter;
+
+// Bytes read from one source in one Poll() before moving to the next, so that a file that
+// grows as fast as we read cannot starve the others.
+constexpr std::size_t kMaxBytesPerSourcePerPoll = std::size_t{64} << 20;
+constexpr std::chrono::milliseconds kSleepStep{50};
+
+// One followed source: an open regular file, or standard input.
+struct Source {
+  explicit Source(std::size_t max_line_bytes) : splitter(max_line_bytes) {}
+  int fd = -1;
+  FilePosition pos;            // identity, last seen path, offset past the last complete line
+  std::uint64_t read_pos = 0;  // offset of the next byte to read (pos.offset + pending bytes)
+  LineSplitter splitter;
+  bool matched = false;       // matched by the current Poll()'s glob expansion
+  bool error_logged = false;  // a read error was logged and nothing was read since
+};
+
+FileId IdOf(const struct stat& st) {
+  return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
+
+}  // namespace
+
+struct FileTailer::Impl {
+  Impl(TailOptions o, TailSink* s)
+      : options(std::move(o)),
+        sink(s),
+        chunk(std::max<std::size_t>(options.read_chunk_bytes, 1)),
+        stdin_wanted(std::find(options.patterns.begin(), options.patterns.end(), "-") !=
+                     options.patterns.end()) {
+    if (stdin_wanted) {
+      stdin_src = std::make_unique<Source>(options.max_line_bytes);
+      stdin_src->fd = STDIN_FILENO;
+      stdin_src->pos.path = "-";
+    }
+  }
+  ~Impl() {
+    for (auto& f : files) close(f->fd);
+  }
+
+  std::size_t Poll();
+  void Track(const detail::MatchedFile& m);
+  std::uint64_t StartOffset(int fd, const detail::MatchedFile& m, std::uint64_t size, FileId id);
+  std::uint64_t StartOfLastLine(int fd, std::uint64_t size);
+  std::size_t ReadFile(Source& s);
+  std::size_t ReadStdin();
+  void Deliver(Source& s, std::size_t n);
+  void CloseFile(Source& s);
+  void ReportError(Source& s, std::string_view what, int err);
+  void WarnOnce(std::set<std::string>* seen, const std::string& key, std::string_view msg,
+                std::string_view detail);
+
+  TailOptions options;
+  TailSink* sink;
+  std::vector<char> chunk;                     // the one read buffer, reused for every read
+  std::vector<std::string_view> lines;         // reused for every delivery
+  std::vector<std::unique_ptr<Source>> files;  // in the order they were opened
+  std::map<FileId, Source*> by_id;
+  std::map<FileId, FilePosition> saved;          // Restore()d, not yet found
+  std::set<std::string> saved_paths;             // paths of Restore()d positions
+  std::map<std::string, FileId> path_ids;        // identity under each path at the last Poll
+  std::map<FileId, bool> open_failed;            // files that could not be opened (logged)
+  std::set<std::string> warned;                  // once-only warnings already written
+  bool first_poll = true;
+  bool stdin_wanted;
+  bool stdin_done = false;
+  std::unique_ptr<Source> stdin_src;
+  std::atomic<std::uint64_t> files_opened{0}, rotations{0}, truncations{0}, read_errors{0};
+};
+
+void FileTailer::Impl::WarnOnce(std::set<std::string>* seen, const std::string& key,
+                                std::string_view msg, std::string_view detail) {
+  if (seen->insert(key).second) log::Warn(msg, {{"path", key}, {"detail", detail}});
+}
+
+std::size_t FileTailer::Impl::Poll() {
+  detail::Expansion ex = detail::ExpandPatterns(options.patterns);
+  for (const auto& e : ex.errors) WarnOnce(&warned, e, "tail: glob failed", "glob(3) error");
+  for (const auto& p : ex.non_regular) {
+    WarnOnce(&warned, p, "tail: ignoring match that is not a regular file", "not a file");
+  }
+
+  // Match the current expansion against what is open: by identity, so that a file renamed
+  // to another matched name is continued rather than re-read.
+  for (auto& f : files) f->matched = false;
+  std::map<std::string, FileId> new_path_ids;
+  std::set<FileId> seen_ids;
+  for (const auto& m : ex.files) {
+    auto prev = path_ids.find(m.path);
+    if (prev != path_ids.end() && prev->second != m.id) {
+      ++rotations;
+      log::Info("tail: file rotated", {{"path", m.path}});
+    }
+    new_path_ids.emplace(m.path, m.id);
+    seen_ids.insert(m.id);
+    auto it = by_id.find(m.id);
+    if (it != by_id.end()) {
+      it->second->matched = true;
+      if (it->second->pos.path != m.path) it->second->pos.path = m.path;
+    }
+  }
+  path_ids.swap(new_path_ids);
+
+  // Files no longer matched (renamed away, deleted, or replaced under their path) are
+  // drained to EOF and closed first, so their last lines precede those of their successor.
+  std::size_t total = 0;
+  for (auto it = files.begin(); it != files.end();) {
+    if ((*it)->matched) {
+      ++it;
+      continue;
+    }
+    total += ReadFile(**it);
+    CloseFile(**it);
+    by_id.erase(FileId{(*it)->pos.dev, (*it)->pos.ino});
+    it = files.erase(it);
+  }
+  for (const auto& m : ex.files) {
+    if (!by_id.contains(m.id)) Track(m);
+  }
+  // Positions and failures of files that are gone are forgotten: should the inode number
+  // be reused later, it is a new file.
+  std::erase_if(saved, [&](const auto& kv) { return !seen_ids.contains(kv.first); });
+  std::erase_if(open_failed, [&](const auto& kv) { return !seen_ids.contains(kv.first); });
+
+  for (auto& f : files) total += ReadFile(*f);
+  if (stdin_wanted) total += ReadStdin();
+  first_poll = false;
+  return total;
+}
+
+void FileTailer::Impl::Track(const detail::MatchedFile& m) {
+  int fd = open(m.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT) return;  // vanished since the glob: nothing to read
+    ++read_errors;
+    if (!open_failed[m.id]) {
+      open_failed[m.id] = true;
+      log::Warn("tail: cannot open file", {{"path", m.path}, {"error", std::strerror(err)}});
+    }
+    return;
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return;
+  }
+  FileId id = IdOf(st);  // the path may have been replaced since the glob: trust the fd
+  if (by_id.contains(id)) {
+    close(fd);
+    return;
+  }
+  open_failed.erase(m.id);
+  std::uint64_t offset = StartOffset(fd, m, static_cast<std::uint64_t>(st.st_size), id);
+  auto src = std::make_unique<Source>(options.max_line_bytes);
+  src->fd = fd;
+  src->pos = FilePosition{m.path, id.dev, id.ino, offset};
+  src->read_pos = offset;
+  src->matched = true;
+  by_id.emplace(id, src.get());
+  files.push_back(std::move(src));
+  ++files_opened;
+  log::Debug("tail: opened file", {{"path", m.path}, {"offset", std::to_string(offset)}});
+}
+
+std::uint64_t FileTailer::Impl::StartOffset(int fd, const detail::MatchedFile& m,
+                                            std::uint64_t size, FileId id) {
+  auto it = saved.find(id);
+  if (it != saved.end()) {
+    std::uint64_t offset = it->second.offset;
+    saved.erase(it);
+    if (size < offset) {  // truncated while we were not running
+      ++truncations;
+      log::Info("tail: file truncated since the saved position", {{"path", m.path}});
+      return 0;
+    }
+    return offset;
+  }
+  // start_at_end skips history only for files that existed at startup and were not
+  // followed before (a different file under a saved path was rotated in while we were down).
+  if (first_poll && options.start_at_end && !saved_paths.contains(m.path)) {
+    return StartOfLastLine(fd, size);
+  }
+  return 0;
+}
+
+// The end of the file, or the start of its unterminated last line so that the line is
+// delivered whole once it is completed. The search is bounded: a longer last line is
+// oversized anyway, and starting inside it makes the splitter skip and count it.
+std::uint64_t FileTailer::Impl::StartOfLastLine(int fd, std::uint64_t size) {
+  std::uint64_t window = static_cast<std::uint64_t>(options.max_line_bytes) + 1;
+  std::uint64_t limit = size > window ? size - window : 0;
+  std::uint64_t end = size;
+  while (end > limit) {
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), end - limit));
+    ssize_t r = pread(fd, chunk.data(), n, static_cast<off_t>(end - n));
+    if (r != static_cast<ssize_t>(n)) return size;
+    for (std::size_t i = n; i-- > 0;) {
+      if (chunk[i] == '\n') return end - n + i + 1;
+    }
+    end -= n;
+  }
+  return limit;
+}
+
+std::size_t FileTailer::Impl::ReadFile(Source& s) {
+  struct stat st {};
+  if (fstat(s.fd, &st) != 0) {
+    ReportError(s, "tail: cannot stat file", errno);
+    return 0;
+  }
+  if (static_cast<std::uint64_t>(st.st_size) < s.read_pos) {  // copytruncate
+    ++truncations;
+    log::Info("tail: file truncated", {{"path", s.pos.path}});
+    s.splitter.Reset();
+    s.read_pos = s.pos.offset = 0;
+  }
+  std::size_t total = 0;
+  while (total < kMaxBytesPerSourcePerPoll) {
+    ssize_t n = pread(s.fd, chunk.data(), chunk.size(), static_cast<off_t>(s.read_pos));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ReportError(s, "tail: read failed", errno);
+      break;
+    }
+    s.error_logged = false;
+    if (n == 0) break;
+    total += static_cast<std::size_t>(n);
+    Deliver(s, static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) < chunk.size()) break;  // short read: at EOF for now
+  }
+  return total;
+}
+
+std::size_t FileTailer::Impl::ReadStdin() {
+  std::size_t total = 0;
+  Source& s = *stdin_src;
+  while (!stdin_done && total < kMaxBytesPerSourcePerPoll) {
+    pollfd p{s.fd, POLLIN, 0};
+    int ready = poll(&p, 1, 0);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0 || (p.revents & POLLNVAL) != 0) {
+      ReportError(s, "tail: cannot poll stdin", ready < 0 ? errno : EBADF);
+      stdin_done = true;
+      break;
+    }
+    if (ready == 0) break;  // nothing available now
+    ssize_t n = read(s.fd, chunk.data(), chunk.size());
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      ReportError(s, "tail: cannot read stdin", errno);
+      stdin_done = true;
+      break;
+    }
+    if (n == 0) {
+      stdin_done = true;
+      if (s.splitter.pending_bytes() > 0) {
+        log::Warn("tail: dropping unterminated last line", {{"path", "-"}});
+      }
+      break;
+    }
+    total += static_cast<std::size_t>(n);
+    Deliver(s, static_cast<std::size_t>(n));
+  }
+  return total;
+}
+
+// Splits the n bytes just read into chunk and hands the complete lines to the sink.
+void FileTailer::Impl::Deliver(Source& s, std::size_t n) {
+  std::uint64_t start = s.read_pos;
+  s.read_pos += n;
+  LineSplitter::Result r = s.splitter.Split(std::string_view(chunk.data(), n), &lines);
+  if (!r.any_newline) return;  // nothing completed: the position does not move
+  s.pos.offset = start + r.complete_bytes;
+  sink->OnLines(s.pos, lines, r.oversized);
+}
+
+void FileTailer::Impl::CloseFile(Source& s) {
+  if (s.splitter.pending_bytes() > 0) {
+    log::Warn("tail: dropping unterminated last line of a closed file",
+              {{"path", s.pos.path}, {"bytes", std::to_string(s.splitter.pending_bytes())}});
+  }
+  close(s.fd);
+  s.fd = -1;
+  log::Info("tail: file closed", {{"path", s.pos.path}});
+  sink->OnFileClosed(s.pos);
+}
+
+void FileTailer::Impl::ReportError(Source& s, std::string_view what, int err) {
+  ++read_errors;
+  if (s.error_logged) return;
+  s.error_logged = true;
+  log::Warn(what, {{"path", s.pos.path}, {"error", std::strerror(err)}});
+}
+
+FileTailer::FileTailer(TailOptions options, TailSink* sink)
+    : impl_(std::make_unique<Impl>(std::move(options), sink)) {}
+
+FileTailer::~FileTailer() = default;
+
+void FileTailer::Restore(const std::vector<FilePosition>& positions) {
+  for (const FilePosition& p : positions) {
+    if (p.path == "-") continue;  // stdin has no position to resume
+    impl_->saved[FileId{p.dev, p.ino}] = p;
+    impl_->saved_paths.insert(p.path);
+  }
+}
+
+std::size_t FileTailer::Poll() { return impl_->Poll(); }
+
+void FileTailer::Run(const std::atomic<bool>& stop) {
+  using Clock = std::chrono::steady_clock;
+  const auto interval = std::max(impl_->options.poll_interval, std::chrono::milliseconds(1));
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (Poll() > 0) continue;
+    const auto deadline = Clock::now() + interval;
+    for (auto now = Clock::now(); now < deadline && !stop.load(std::memory_order_relaxed);
+         now = Clock::now()) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(kSleepStep, deadline - now));
+    }
+  }
+}
+
+bool FileTailer::StdinDone() const { return impl_->stdin_done; }
+
+TailStats FileTailer::stats() const {
+  return TailStats{impl_->files_opened.load(), impl_->rotations.load(),
+                   impl_->truncations.load(), impl_->read_errors.load()};
+}
+
+}  // namespace agx

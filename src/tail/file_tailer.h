@@ -1,19 +1,34 @@
 #pragma once
 // FileTailer: follows paths and globs like `tail -F` and hands complete lines to a sink.
 //
-// Algorithm (per matched file, identified by dev+inode):
-// - A file with a saved position (same dev+inode) resumes at its offset; a new file starts
-//   at 0 (or at its end when start_at_end and it existed before the tailer started).
-// - Each poll re-expands the globs: new matches are opened.
-// - At EOF the path is stat'ed: a different inode under the path means rename rotation or
-//   delete-and-recreate: the old descriptor is drained to EOF, then the new file is read from
-//   0. A size below the offset means copytruncate: read again from 0. A vanished path: the
-//   old descriptor is drained and closed.
-// - A partial last line is held until its newline arrives (and never delivered alone).
-// - Lines longer than max_line_bytes are skipped up to their newline and reported as
-//   oversized so the sink can count them.
-// - "-" reads standard input (no position, no rotation).
+// Algorithm (per matched file, identified by dev+inode; after mtail's filestream):
+// - A file with a saved position (same dev+inode) resumes at its offset, or at 0 when it is
+//   now shorter than that offset (truncated while we were down; counted as a truncation).
+//   A new file starts at 0, or, with start_at_end, at the start of its unterminated last
+//   line (else its end) when it existed at the first Poll() and no saved position names
+//   its path. Files appearing later always start at 0.
+// - Each poll re-expands the globs (glob(3)); a file matched by several patterns or paths
+//   is read once. A file renamed to another matched name (`app.log*` matching app.log.1)
+//   is continued by identity under its new path, never re-read.
+// - A file no longer matched (renamed away, deleted, or replaced by another inode under its
+//   path: rename rotation, delete-and-recreate) is drained to EOF through its open
+//   descriptor (lines reported with its identity and last seen path), closed and reported
+//   via OnFileClosed(), before its successor is read from 0. A size below the read offset
+//   means copytruncate: read again from 0. A file that vanishes and re-appears is new.
+// - A partial last line is held until its newline arrives (and never delivered alone). When
+//   a file is closed (or stdin ends) an unterminated last line is dropped with a warning;
+//   the position stays before it.
+// - Lines are the bytes before each '\n': empty lines are delivered as empty views and a
+//   '\r' is kept; the sink decides what they mean.
+// - Lines longer than max_line_bytes (without the '\n') are skipped up to their newline,
+//   without buffering them, and reported as oversized so the sink can count them.
+// - "-" reads standard input (path "-", dev/ino 0, offset = bytes consumed; no rotation,
+//   no Restore, no OnFileClosed).
+// - Errors (open, stat, read) do not stop other files: each failed attempt increments
+//   stats().read_errors, and one warning is logged per file until it is read again.
+//   Matches that are not regular files (directories) are ignored with one warning.
 // Confined to the thread that calls Poll()/Run(); the sink is called on that thread.
+// stats() alone may be called from any thread (atomic counters).
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -32,9 +47,11 @@ class TailSink {
   /// Complete lines (without '\n') read from one file, in order, and `after`: the position
   /// just past the last of them (and past `oversized` skipped long lines). The sink must
   /// record `after` together with the effect of the lines (atomically for exactly-once).
+  /// The views point into the tailer's buffers and are valid only during the call.
   virtual void OnLines(const FilePosition& after, std::span<const std::string_view> lines,
                        std::size_t oversized) = 0;
-  /// Called once when a file is given up (deleted and drained) so the sink can forget it.
+  /// Called once when a file is given up (no longer matched: deleted or rotated away, and
+  /// drained) so the sink can forget it.
   virtual void OnFileClosed(const FilePosition& last) {}
 };
 

@@ -1,0 +1,163 @@
+#include "app/exporter.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "app/version.h"
+#include "common/log.h"
+#include "http/server.h"
+#include "ingest/pipeline.h"
+#include "registry/registry.h"
+#include "registry/sliding_window.h"
+#include "state/state_store.h"
+#include "state/wal.h"
+#include "tail/file_tailer.h"
+
+namespace agx {
+namespace {
+
+RegistryOptions MakeRegistryOptions(const Config& c) {
+  RegistryOptions o;
+  o.series_limit = c.registry.series_limit;
+  o.label_value_max_bytes = c.registry.label_value_max_bytes;
+  o.buckets = c.registry.buckets;
+  return o;
+}
+
+Result<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{"cannot read bearer token file " + path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+    token.pop_back();
+  }
+  if (token.empty()) return Error{"bearer token file " + path + " is empty"};
+  return token;
+}
+
+}  // namespace
+
+Exporter::Exporter(Config config) : config_(std::move(config)) {}
+
+Exporter::~Exporter() { Stop(); }
+
+Status Exporter::Start() {
+  if (!config_.web.bearer_token_file.empty()) {
+    auto token = ReadToken(config_.web.bearer_token_file);
+    if (!token.ok()) return Error{token.error()};
+    bearer_token_ = *token;
+  }
+  registry_ = std::make_unique<Registry>(MakeRegistryOptions(config_));
+  windows_ = std::make_unique<TaskWindows>(*registry_, config_.registry.window);
+  registry_->Gauge(MetricId::kBuildInfo, {AGX_VERSION, AGX_REVISION}).Set(1);
+
+  std::optional<PersistedState> saved;
+  if (!config_.state.dir.empty()) {
+    store_ = std::make_unique<StateStore>(config_.state.dir);
+    if (auto s = store_->Init(); !s.ok()) return Error{s.error()};
+    auto loaded = store_->Load();
+    if (!loaded.ok()) return Error{loaded.error()};
+    saved = std::move(*loaded);
+    auto wal = Wal::Open(config_.state.dir);
+    if (!wal.ok()) return Error{wal.error()};
+    wal_ = std::move(wal.value());
+  }
+  pipeline_ = std::make_unique<Pipeline>(*registry_, *windows_, config_, wal_.get());
+  if (saved) {
+    pipeline_->Restore(*saved);
+    log::Info("state restored", {{"dir", config_.state.dir},
+                                 {"files", std::to_string(saved->files.size())},
+                                 {"wal_seq", std::to_string(saved->wal_seq)}});
+  }
+  auto replayed = pipeline_->ReplayWal();
+  if (!replayed.ok()) return Error{replayed.error()};
+  if (*replayed > 0) log::Info("write-ahead log replayed", {{"records", std::to_string(*replayed)}});
+
+  HttpServerOptions http_options;
+  http_options.listen_address = config_.web.listen_address;
+  http_options.threads = config_.web.threads;
+  std::vector<Route> routes;
+  routes.push_back({config_.web.telemetry_path, {"GET", "HEAD"},
+                    [this](const HttpRequest& r) { return HandleMetrics(r); }, 0});
+  routes.push_back({"/v1/events", {"POST"}, [this](const HttpRequest& r) { return HandlePush(r); },
+                    config_.web.max_body_bytes});
+  routes.push_back({"/healthz", {"GET", "HEAD"}, [](const HttpRequest&) {
+                      return HttpResponse{200, "text/plain; charset=utf-8", {}, "OK\n"};
+                    }, 0});
+  routes.push_back({"/-/ready", {"GET", "HEAD"}, [this](const HttpRequest&) {
+                      if (stopping_.load()) {
+                        return HttpResponse{503, "text/plain; charset=utf-8", {}, "Stopping\n"};
+                      }
+                      return HttpResponse{200, "text/plain; charset=utf-8", {}, "Ready\n"};
+                    }, 0});
+  routes.push_back({"/", {"GET", "HEAD"}, [this](const HttpRequest& r) { return HandleLanding(r); }, 0});
+  auto http = HttpServer::Start(http_options, std::move(routes));
+  if (!http.ok()) return Error{http.error()};
+  http_ = std::move(http.value());
+  log::Info("listening", {{"address", config_.web.listen_address}, {"port", std::to_string(port())}});
+
+  TailOptions tail_options;
+  tail_options.patterns = config_.ingest.files;
+  tail_options.poll_interval = config_.ingest.poll_interval;
+  tail_options.max_line_bytes = config_.ingest.max_line_bytes;
+  tail_options.start_at_end = config_.ingest.start_at_end;
+  tailer_ = std::make_unique<FileTailer>(tail_options, pipeline_.get());
+  tailer_->Restore(pipeline_->Positions());
+  if (!config_.ingest.files.empty()) {
+    tail_thread_ = std::thread([this] { tailer_->Run(stop_tail_); });
+  }
+  if (store_) snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
+  return OkStatus();
+}
+
+void Exporter::Stop() {
+  if (stopping_.exchange(true)) return;
+  http_.reset();  // no new pushes or scrapes; waits for in-flight handlers
+  stop_tail_.store(true);
+  if (tail_thread_.joinable()) tail_thread_.join();
+  if (tailer_) tailer_->Poll();  // a last drain of what was written before the signal
+  {
+    std::lock_guard lock(snapshot_mu_);
+    stopped_ = true;
+  }
+  snapshot_cv_.notify_all();
+  if (snapshot_thread_.joinable()) snapshot_thread_.join();
+  if (store_) {
+    if (auto s = Snapshot(); !s.ok()) log::Error("final snapshot failed", {{"err", s.error()}});
+  }
+}
+
+Status Exporter::Snapshot() {
+  if (!store_ || !pipeline_) return OkStatus();
+  std::lock_guard lock(snapshot_mu_);
+  PersistedState state = pipeline_->Capture();
+  Status saved = store_->Save(state);
+  registry_->Counter(MetricId::kSnapshots, {saved.ok() ? "success" : "failure"}).Inc();
+  if (!saved.ok()) return saved;
+  registry_->Gauge(MetricId::kLastSnapshot, {}).Set(state.saved_at);
+  if (wal_) {
+    if (auto c = wal_->Compact(state.wal_seq); !c.ok()) {
+      log::Warn("write-ahead log compaction failed", {{"err", c.error()}});
+    }
+  }
+  return OkStatus();
+}
+
+void Exporter::SnapshotLoop() {
+  while (true) {
+    {
+      std::unique_lock lock(snapshot_mu_);
+      if (snapshot_cv_.wait_for(lock, config_.state.snapshot_interval, [this] { return stopped_; })) {
+        return;
+      }
+    }
+    if (auto s = Snapshot(); !s.ok()) log::Error("snapshot failed", {{"err", s.error()}});
+  }
+}
+
+int Exporter::port() const { return http_ ? http_->port() : 0; }
+
+}  // namespace agx

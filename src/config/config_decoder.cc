@@ -1,0 +1,251 @@
+// The schema of config/agent_exporter.yml: one decoder per top-level section.
+#include "config/config_decoder.h"
+
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+
+#include "catalog/metric_spec.h"
+#include "config/scalar_syntax.h"
+
+namespace agx::config_detail {
+namespace {
+
+constexpr std::int64_t kMaxThreads = 1024;
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+
+// A string that must pass `check` (which returns what is wrong, or "").
+template <class Check>
+void ReadCheckedString(const Value& v, std::string_view what, Check check, Diagnostics* d,
+                       std::string* out) {
+  std::string s;
+  if (!ReadString(v, d, &s)) return;
+  if (std::string problem = check(s); !problem.empty()) {
+    d->Add(v.mark(), v.Message("invalid " + std::string(what) + " \"" + s + "\": " + problem));
+    return;
+  }
+  *out = std::move(s);
+}
+
+void DecodeWeb(const Value& v, WebConfig* web, Diagnostics* d) {
+  const Field fields[] = {
+      {"listen_address",
+       [&](const Value& x) {
+         ReadCheckedString(x, "listen address", CheckListenAddress, d, &web->listen_address);
+       }},
+      {"telemetry_path",
+       [&](const Value& x) {
+         ReadCheckedString(x, "path", CheckHttpPath, d, &web->telemetry_path);
+       }},
+      {"max_body_bytes", [&](const Value& x) { ReadSize(x, d, &web->max_body_bytes); }},
+      {"bearer_token_file", [&](const Value& x) { ReadString(x, d, &web->bearer_token_file); }},
+      {"threads",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1, kMaxThreads, d, &n)) web->threads = static_cast<int>(n);
+       }},
+  };
+  DecodeMapping(v, fields, d);
+}
+
+void DecodeFiles(const Value& v, std::vector<std::string>* files, Diagnostics* d) {
+  std::vector<std::string> out;
+  std::map<std::string, int> seen;  // entry -> line of first occurrence
+  bool ok = true;
+  const bool is_list = ForEachItem(v, d, [&](const Value& item) {
+    std::string s;
+    if (!ReadString(item, d, &s)) {
+      ok = false;
+      return;
+    }
+    if (s.empty()) {
+      d->Add(item.mark(), item.Message("must not be empty"));
+      ok = false;
+      return;
+    }
+    auto [it, inserted] = seen.emplace(s, Line(item.mark()));
+    if (!inserted) {
+      d->Add(item.mark(), item.Message("duplicate entry \"" + s + "\" (first at line " +
+                                       std::to_string(it->second) + ")"));
+      ok = false;
+      return;
+    }
+    out.push_back(std::move(s));
+  });
+  if (is_list && ok) *files = std::move(out);
+}
+
+void DecodeIngest(const Value& v, IngestConfig* ingest, Diagnostics* d) {
+  const Field fields[] = {
+      {"files", [&](const Value& x) { DecodeFiles(x, &ingest->files, d); }},
+      {"poll_interval", [&](const Value& x) { ReadDuration(x, d, &ingest->poll_interval); }},
+      {"max_line_bytes", [&](const Value& x) { ReadSize(x, d, &ingest->max_line_bytes); }},
+      {"start_at",
+       [&](const Value& x) {
+         std::string s;
+         if (!ReadString(x, d, &s)) return;
+         if (s == "beginning" || s == "end") {
+           ingest->start_at_end = s == "end";
+         } else {
+           d->Add(x.mark(), x.Message("must be \"beginning\" or \"end\", got \"" + s + "\""));
+         }
+       }},
+  };
+  DecodeMapping(v, fields, d);
+}
+
+void DecodeState(const Value& v, StateConfig* state, Diagnostics* d) {
+  const Field fields[] = {
+      {"dir", [&](const Value& x) { ReadString(x, d, &state->dir); }},
+      {"snapshot_interval",
+       [&](const Value& x) { ReadDuration(x, d, &state->snapshot_interval); }},
+  };
+  DecodeMapping(v, fields, d);
+}
+
+// One `buckets:` entry: the metric must be a catalogued histogram and the bounds positive
+// and strictly increasing (+Inf is implicit).
+void DecodeBuckets(const Value& v, std::map<MetricId, std::vector<double>>* buckets,
+                   Diagnostics* d) {
+  ForEachEntry(v, d, [&](const std::string& name, const YAML::Mark& key_mark, const Value& x) {
+    const MetricSpec* spec = FindMetric(name);
+    if (spec == nullptr) {
+      d->Add(key_mark, v.Message("unknown metric \"" + name + "\" (not in the catalogue)"));
+      return;
+    }
+    if (spec->type != MetricType::kHistogram) {
+      d->Add(key_mark, v.Message("metric \"" + name + "\" is a " +
+                                 std::string(TypeName(spec->type)) +
+                                 ", not a histogram: it has no buckets"));
+      return;
+    }
+    std::vector<double> bounds;
+    bool ok = true;
+    const bool is_list = ForEachItem(x, d, [&](const Value& item) {
+      double b = 0;
+      if (!ReadNumber(item, d, &b)) {
+        ok = false;
+        return;
+      }
+      if (b <= 0) {
+        d->Add(item.mark(), item.Message("bucket bounds must be positive, got " +
+                                         item.node.Scalar()));
+        ok = false;
+      } else if (!bounds.empty() && b <= bounds.back()) {
+        d->Add(item.mark(), item.Message("bucket bounds must be strictly increasing, got " +
+                                         item.node.Scalar() + " after a larger or equal bound"));
+        ok = false;
+      }
+      bounds.push_back(b);
+    });
+    if (!is_list || !ok) return;
+    if (bounds.empty()) {
+      d->Add(x.mark(), x.Message("needs at least one bucket bound"));
+      return;
+    }
+    (*buckets)[spec->id] = std::move(bounds);
+  });
+}
+
+void DecodeRegistry(const Value& v, RegistryConfig* registry, Diagnostics* d) {
+  const Field fields[] = {
+      {"series_limit",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1, kInt64Max, d, &n)) registry->series_limit = static_cast<std::size_t>(n);
+       }},
+      {"label_value_max_bytes",
+       [&](const Value& x) { ReadSize(x, d, &registry->label_value_max_bytes); }},
+      {"window",
+       [&](const Value& x) {
+         std::chrono::milliseconds ms{};
+         if (!ReadDuration(x, d, &ms)) return;
+         if (ms.count() % 1000 != 0) {
+           d->Add(x.mark(), x.Message("must be a whole number of seconds, got " +
+                                      x.node.Scalar()));
+           return;
+         }
+         registry->window = std::chrono::duration_cast<std::chrono::seconds>(ms);
+       }},
+      {"buckets", [&](const Value& x) { DecodeBuckets(x, &registry->buckets, d); }},
+  };
+  DecodeMapping(v, fields, d);
+}
+
+// A price must be a finite number >= 0.
+void ReadPrice(const Value& v, Diagnostics* d, double* out) {
+  double p = 0;
+  if (!ReadNumber(v, d, &p)) return;
+  if (p < 0) {
+    d->Add(v.mark(), v.Message("prices must not be negative, got " + v.node.Scalar()));
+    return;
+  }
+  *out = p;
+}
+
+void DecodePricing(const Value& v, std::vector<ModelPrice>* pricing, Diagnostics* d) {
+  std::vector<ModelPrice> out;
+  std::map<std::string, int> seen;  // match -> line of first occurrence
+  const std::size_t errors_before = d->size();
+  const bool is_list = ForEachItem(v, d, [&](const Value& item) {
+    ModelPrice price;
+    bool has_match = false, has_input = false, has_output = false;
+    YAML::Mark match_mark;
+    const Field fields[] = {
+        {"match",
+         [&](const Value& x) {
+           has_match = true;
+           match_mark = x.mark();
+           std::string m;
+           if (!ReadString(x, d, &m)) return;
+           const std::size_t star = m.find('*');
+           if (m.empty() || m == "*") {
+             d->Add(x.mark(), x.Message("must name a model or a prefix such as \"gpt-4o*\""));
+           } else if (star != std::string::npos && star != m.size() - 1) {
+             d->Add(x.mark(), x.Message("'*' is only allowed at the end, got \"" + m + "\""));
+           } else {
+             price.match = std::move(m);
+           }
+         }},
+        {"input", [&](const Value& x) { has_input = true; ReadPrice(x, d, &price.input); }},
+        {"output", [&](const Value& x) { has_output = true; ReadPrice(x, d, &price.output); }},
+        {"cache_read", [&](const Value& x) { ReadPrice(x, d, &price.cache_read); }},
+        {"cache_write", [&](const Value& x) { ReadPrice(x, d, &price.cache_write); }},
+    };
+    if (item.node.IsNull()) {
+      d->Add(item.mark(), item.Message("empty price entry"));
+      return;
+    }
+    DecodeMapping(item, fields, d);  // also reports an item that is not a mapping
+    if (!item.node.IsMap()) return;
+    for (auto [present, key] : {std::pair{has_match, "match"}, std::pair{has_input, "input"},
+                                std::pair{has_output, "output"}}) {
+      if (!present) d->Add(item.mark(), item.Message(std::string("missing \"") + key + "\""));
+    }
+    if (price.match.empty()) return;
+    auto [it, inserted] = seen.emplace(price.match, Line(match_mark));
+    if (!inserted) {
+      d->Add(match_mark, item.Message("duplicate match \"" + price.match + "\" (first at line " +
+                                      std::to_string(it->second) + ")"));
+      return;
+    }
+    out.push_back(std::move(price));
+  });
+  if (is_list && d->size() == errors_before) *pricing = std::move(out);
+}
+
+}  // namespace
+
+void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d) {
+  const Field fields[] = {
+      {"web", [&](const Value& x) { DecodeWeb(x, &config->web, d); }},
+      {"ingest", [&](const Value& x) { DecodeIngest(x, &config->ingest, d); }},
+      {"state", [&](const Value& x) { DecodeState(x, &config->state, d); }},
+      {"registry", [&](const Value& x) { DecodeRegistry(x, &config->registry, d); }},
+      {"pricing", [&](const Value& x) { DecodePricing(x, &config->pricing, d); }},
+  };
+  DecodeMapping(Value{root, "", YAML::Mark()}, fields, d);
+}
+
+}  // namespace agx::config_detail

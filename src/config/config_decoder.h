@@ -1,0 +1,15 @@
+#pragma once
+// Decodes a parsed YAML document into a Config, section by section, checking every key and
+// value (see yaml_reader.h). Internal to the config module.
+#include <yaml-cpp/yaml.h>
+
+#include "config/config.h"
+#include "config/yaml_reader.h"
+
+namespace agx::config_detail {
+
+/// Overwrites the fields of `*config` that `root` sets; reports every problem to `*d`.
+/// `*config` holds partial results when `d` is not empty afterwards: discard it then.
+void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d);
+
+}  // namespace agx::config_detail

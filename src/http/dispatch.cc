@@ -1,0 +1,205 @@
+#include "http/dispatch.h"
+
+#include <civetweb.h>
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <string_view>
+
+#include "common/log.h"
+
+namespace agx::http_internal {
+namespace {
+
+constexpr int kClientClosedRequest = 499;  // nginx's convention, for the access log only
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+enum class BodyStatus { kComplete, kTooLarge, kAborted };
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+HttpRequest BuildRequest(const mg_request_info& info) {
+  HttpRequest req;
+  req.method = info.request_method != nullptr ? info.request_method : "";
+  // local_uri is URL-decoded and cleaned of "..", NULL for absolute-form requests that do not
+  // address this host.
+  req.path = info.local_uri != nullptr ? info.local_uri : "";
+  req.query = info.query_string != nullptr ? info.query_string : "";
+  req.remote_addr = info.remote_addr;
+  for (int i = 0; i < info.num_headers; ++i) {
+    const mg_header& h = info.http_headers[i];
+    if (h.name == nullptr) {
+      continue;
+    }
+    std::string value = h.value != nullptr ? h.value : "";
+    auto [it, inserted] = req.headers.try_emplace(Lower(h.name), value);
+    if (!inserted) {  // repeated header: combine as RFC 9110 §5.3 allows
+      it->second += ", ";
+      it->second += value;
+    }
+  }
+  return req;
+}
+
+bool Allows(const Route& route, std::string_view method) {
+  return std::find(route.methods.begin(), route.methods.end(), method) != route.methods.end();
+}
+
+std::string AllowHeader(const Route& route) {
+  std::string allow;
+  for (const std::string& m : route.methods) {
+    allow += allow.empty() ? "" : ", ";
+    allow += m;
+  }
+  if (Allows(route, "GET") && !Allows(route, "HEAD")) {
+    allow += ", HEAD";
+  }
+  return allow;
+}
+
+// Reads the body into `body`, never holding more than limit + 1 bytes. mg_read decodes
+// chunked transfer encoding, so both framings share this loop.
+BodyStatus ReadBody(mg_connection* conn, long long content_length, std::size_t limit,
+                    std::string* body) {
+  char buf[kReadChunk];
+  while (true) {
+    const std::size_t want = std::min(kReadChunk, limit + 1 - body->size());
+    const int n = mg_read(conn, buf, want);
+    if (n < 0) {
+      return BodyStatus::kAborted;
+    }
+    if (n == 0) {
+      break;
+    }
+    body->append(buf, static_cast<std::size_t>(n));
+    if (body->size() > limit) {
+      return BodyStatus::kTooLarge;
+    }
+  }
+  // With Content-Length, 0 also means the peer closed early; chunked errors return < 0.
+  if (content_length >= 0 && body->size() != static_cast<std::size_t>(content_length)) {
+    return BodyStatus::kAborted;
+  }
+  return BodyStatus::kComplete;
+}
+
+bool IsSafeHeader(const std::string& name, const std::string& value) {
+  if (name.empty() || name.find_first_of(":\r\n \t") != std::string::npos ||
+      value.find_first_of("\r\n") != std::string::npos) {
+    return false;
+  }
+  // Framing belongs to the server.
+  const std::string lower = Lower(name);
+  return lower != "content-length" && lower != "transfer-encoding";
+}
+
+void SendResponse(mg_connection* conn, const HttpResponse& resp, bool head_only,
+                  bool close_connection) {
+  mg_response_header_start(conn, resp.status);
+  // 1xx, 204 and 304 carry no body (RFC 9110 §6.4.1) and 204 no Content-Length (§8.6).
+  const bool no_body = resp.status < 200 || resp.status == 204 || resp.status == 304;
+  if (!resp.content_type.empty() && !no_body) {
+    mg_response_header_add(conn, "Content-Type", resp.content_type.c_str(), -1);
+  }
+  for (const auto& [name, value] : resp.headers) {
+    if (!IsSafeHeader(name, value)) {
+      log::Error("dropping invalid response header", {{"header", name}});
+      continue;
+    }
+    mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
+  }
+  if (!no_body) {
+    const std::string length = std::to_string(resp.body.size());
+    mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
+  }
+  if (close_connection) {
+    mg_response_header_add(conn, "Connection", "close", -1);
+  }
+  mg_response_header_send(conn);
+  if (!no_body && !head_only && !resp.body.empty()) {
+    mg_write(conn, resp.body.data(), resp.body.size());
+  }
+}
+
+HttpResponse TextResponse(int status, std::string body) {
+  HttpResponse resp;
+  resp.status = status;
+  resp.body = std::move(body);
+  return resp;
+}
+
+HttpResponse CallHandler(const Route& route, const HttpRequest& req) {
+  try {
+    HttpResponse resp = route.handler(req);
+    if (resp.status < 100 || resp.status > 599) {
+      log::Error("HTTP handler returned an invalid status",
+                 {{"path", req.path}, {"status", std::to_string(resp.status)}});
+      return TextResponse(500, "internal server error\n");
+    }
+    return resp;
+  } catch (const std::exception& e) {
+    log::Error("HTTP handler failed", {{"path", req.path}, {"err", e.what()}});
+  } catch (...) {
+    log::Error("HTTP handler failed", {{"path", req.path}, {"err", "unknown exception"}});
+  }
+  return TextResponse(500, "internal server error\n");
+}
+
+}  // namespace
+
+int ServeRequest(mg_connection* conn, const RouteTable& routes) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  HttpRequest req = BuildRequest(*info);
+  // A body we do not read poisons the connection for the next request: close it.
+  const bool has_body = info->content_length > 0 || !req.Header("transfer-encoding").empty();
+  const bool is_head = req.method == "HEAD";
+
+  auto route_it = routes.find(req.path);
+  if (route_it == routes.end()) {
+    SendResponse(conn, TextResponse(404, "not found\n"), is_head, has_body);
+    return 404;
+  }
+  const Route& route = route_it->second;
+  const bool allowed = Allows(route, req.method) || (is_head && Allows(route, "GET"));
+  if (!allowed) {
+    HttpResponse resp = TextResponse(405, "method not allowed\n");
+    resp.headers.emplace_back("Allow", AllowHeader(route));
+    SendResponse(conn, resp, is_head, has_body);
+    return 405;
+  }
+  if (is_head && !Allows(route, "HEAD")) {
+    req.method = "GET";  // HEAD served as GET without the body (RFC 9110 §9.3.2)
+  }
+
+  bool body_unread = has_body;
+  if (route.max_body_bytes > 0 && has_body) {
+    if (info->content_length > 0 &&
+        static_cast<unsigned long long>(info->content_length) > route.max_body_bytes) {
+      SendResponse(conn, TextResponse(413, "request body too large\n"), is_head, true);
+      return 413;
+    }
+    switch (ReadBody(conn, info->content_length, route.max_body_bytes, &req.body)) {
+      case BodyStatus::kAborted:
+        return kClientClosedRequest;
+      case BodyStatus::kTooLarge:
+        SendResponse(conn, TextResponse(413, "request body too large\n"), is_head, true);
+        return 413;
+      case BodyStatus::kComplete:
+        body_unread = false;
+        break;
+    }
+  }
+
+  const HttpResponse resp = CallHandler(route, req);
+  SendResponse(conn, resp, is_head, body_unread);
+  return resp.status;
+}
+
+}  // namespace agx::http_internal

@@ -1,0 +1,25 @@
+#pragma once
+// Per-request glue between civetweb and the HTTP-agnostic routes: builds the HttpRequest,
+// enforces the route's method list and body limit, calls the handler and writes the
+// HttpResponse. Internal to agx_http.
+// Thread-safe: called concurrently on civetweb worker threads; the route table is immutable
+// while the server runs, and all per-request state lives on the calling thread's stack.
+#include <functional>
+#include <map>
+#include <string>
+
+#include "http/server.h"
+
+struct mg_connection;
+
+namespace agx::http_internal {
+
+/// Routes by exact path.
+using RouteTable = std::map<std::string, Route, std::less<>>;
+
+/// Serves the request that civetweb has just parsed on `conn`.
+/// \return the status code sent (for civetweb's access log), or 499 if the client went away
+/// before its body arrived (nothing sent, handler not called).
+int ServeRequest(mg_connection* conn, const RouteTable& routes);
+
+}  // namespace agx::http_internal

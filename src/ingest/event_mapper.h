@@ -1,0 +1,32 @@
+#pragma once
+// EventMapper: applies one AgentEvent to the registry (docs/events.md, "Mapping to metrics").
+// Thread-safe: it holds only references and immutable pricing; the registry and windows
+// are themselves thread-safe. Allocation-free once the event's series exist.
+#include <span>
+#include <vector>
+
+#include "config/config.h"
+#include "ingest/agent_event.h"
+
+namespace agx {
+
+class Registry;
+class TaskWindows;
+
+class EventMapper {
+ public:
+  EventMapper(Registry& registry, TaskWindows& windows, std::vector<ModelPrice> pricing);
+
+  /// Applies `e`; `now` (Unix seconds) stamps exemplars of events without `ts`.
+  void Apply(const AgentEvent& e, double now);
+
+ private:
+  void ApplyRun(const AgentEvent& e, const struct ExemplarRef& ex);
+  void ApplyLlmCall(const AgentEvent& e, const struct ExemplarRef& ex);
+
+  Registry& registry_;
+  TaskWindows& windows_;
+  std::vector<ModelPrice> pricing_;
+};
+
+}  // namespace agx

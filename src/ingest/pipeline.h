@@ -1,0 +1,105 @@
+#pragma once
+// Pipeline: the one place where lines become metric updates, for every source. It parses,
+// counts applied and rejected lines, applies events through the EventMapper, and keeps what
+// exactly-once needs: the applied position of every tailed file and the last WAL record
+// applied.
+//
+// Consistency: applying a batch and recording its position (or WAL sequence) happen under a
+// shared lock; Capture() takes the lock exclusively, so a captured state never holds a
+// batch's effects without its position, or the reverse. Batches from several threads
+// (the tailer, HTTP workers) apply concurrently.
+// Thread-safe. Each thread gets its own EventParser (thread_local), so the warm path
+// allocates nothing.
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "ingest/event_mapper.h"
+#include "ingest/reject_reason.h"
+#include "state/state_store.h"
+#include "tail/file_tailer.h"
+
+namespace agx {
+
+class Registry;
+class TaskWindows;
+class Wal;
+class CounterHandle;
+
+enum class Source : std::uint8_t { kFile, kPush, kCount };
+std::string_view SourceName(Source s);
+
+struct LineError {
+  std::size_t line = 0;  ///< 1-based line (or array element) number
+  RejectReason reason = RejectReason::kNone;
+  std::string message;
+};
+
+struct BatchResult {
+  std::size_t accepted = 0;
+  std::size_t rejected = 0;
+  std::vector<LineError> errors;  ///< at most kMaxReportedErrors
+  std::size_t rejected_by_reason[kRejectReasonCount] = {};
+  static constexpr std::size_t kMaxReportedErrors = 100;
+};
+
+class Pipeline final : public TailSink {
+ public:
+  /// `wal` may be null (no state dir): pushes are then applied without durability.
+  Pipeline(Registry& registry, TaskWindows& windows, const Config& config, Wal* wal);
+  ~Pipeline() override;
+
+  // TailSink
+  void OnLines(const FilePosition& after, std::span<const std::string_view> lines,
+               std::size_t oversized) override;
+  void OnFileClosed(const FilePosition& last) override;
+
+  /// Validates every line, appends the valid ones to the WAL (fsync) and applies them.
+  /// Fails only when the WAL cannot be written: then nothing was applied or acknowledged.
+  Result<BatchResult> Push(std::span<const std::string_view> lines);
+
+  /// Applies lines without any position bookkeeping (replay command, tests).
+  /// `errors` collects details when `want_errors`.
+  BatchResult Apply(Source source, std::span<const std::string_view> lines,
+                    bool want_errors = false);
+
+  /// A consistent copy of everything the state store persists.
+  PersistedState Capture();
+
+  /// Restores a persisted state into the (fresh) registry and windows, and remembers the
+  /// file positions and WAL sequence. Call before any ingest.
+  void Restore(const PersistedState& state);
+
+  /// Applies WAL records after the restored sequence (after a crash). \return records.
+  Result<std::size_t> ReplayWal();
+
+  std::vector<FilePosition> Positions() const;
+
+ private:
+  struct Counts;
+  void ApplyLocked(Source source, std::span<const std::string_view> lines, bool want_errors,
+                   BatchResult* out);
+  void CountRejected(Source source, RejectReason reason, std::size_t n);
+
+  Registry& registry_;
+  TaskWindows& windows_;
+  EventMapper mapper_;
+  Wal* wal_;
+  std::size_t max_line_bytes_;
+
+  CounterHandle* events_[static_cast<std::size_t>(Source::kCount)][16] = {};
+  CounterHandle* rejected_[static_cast<std::size_t>(Source::kCount)][kRejectReasonCount] = {};
+
+  std::shared_mutex apply_mu_;  // shared: apply a batch; exclusive: Capture
+  mutable std::mutex positions_mu_;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, FilePosition> positions_;  // by dev, ino
+  std::uint64_t wal_seq_ = 0;  // guarded by apply_mu_ (written under exclusive or by Restore)
+};
+
+}  // namespace agx

@@ -1,0 +1,17 @@
+#pragma once
+// Splits a POST /v1/events body into event lines: NDJSON (one object per line; blank lines
+// skipped) or a JSON array of objects (each element becomes one line). Pure; thread-safe.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace agx {
+
+/// Fills `lines` with views into `body` (NDJSON) or into `*storage` (JSON array, each
+/// element re-serialized). Fails only when the body is a JSON array that does not parse.
+Status SplitPushBody(std::string_view body, std::string* storage,
+                     std::vector<std::string_view>* lines);
+
+}  // namespace agx

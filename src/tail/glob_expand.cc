@@ -1,0 +1,39 @@
+#include "tail/glob_expand.h"
+
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <set>
+
+namespace agx::detail {
+
+Expansion ExpandPatterns(const std::vector<std::string>& patterns) {
+  Expansion out;
+  std::set<FileId> seen;
+  for (const std::string& pattern : patterns) {
+    if (pattern == "-") continue;
+    glob_t g{};
+    int rc = glob(pattern.c_str(), 0, nullptr, &g);
+    if (rc == GLOB_NOSPACE) {
+      out.errors.push_back(pattern + ": out of memory");
+    } else if (rc == GLOB_ABORTED) {
+      out.errors.push_back(pattern + ": read error");
+    } else if (rc == 0) {
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) {
+        const char* path = g.gl_pathv[i];
+        struct stat st {};
+        if (stat(path, &st) != 0) continue;  // vanished since glob() listed it
+        if (!S_ISREG(st.st_mode)) {
+          out.non_regular.emplace_back(path);
+          continue;
+        }
+        FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+        if (seen.insert(id).second) out.files.push_back({path, id});
+      }
+    }
+    globfree(&g);
+  }
+  return out;
+}
+
+}  // namespace agx::detail

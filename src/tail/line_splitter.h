@@ -1,0 +1,48 @@
+#pragma once
+// LineSplitter: turns a stream of read chunks into complete lines, for one source.
+//
+// A line is the bytes before a '\n' (the '\n' is not part of it; a '\r' before it is kept:
+// the consumer decides). Empty lines are returned as empty views. The last, unterminated
+// piece of a chunk is held until a later chunk completes it. A line longer than
+// max_line_bytes is not buffered: its bytes are discarded up to its '\n' and it is counted
+// as oversized. Memory per splitter is therefore bounded by about 2 * max_line_bytes.
+//
+// Not thread-safe: owned by one FileTailer source and used on the tailer's thread.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agx::detail {
+
+class LineSplitter {
+ public:
+  struct Result {
+    std::size_t complete_bytes = 0;  ///< bytes of the chunk up to and including its last '\n'
+    std::size_t oversized = 0;       ///< lines longer than max_line_bytes that ended here
+    bool any_newline = false;        ///< the chunk held at least one '\n'
+  };
+
+  explicit LineSplitter(std::size_t max_line_bytes) : max_line_bytes_(max_line_bytes) {}
+
+  /// Splits `chunk`, continuing the held partial line. `lines` is cleared and filled with
+  /// the completed lines; the views point into `chunk` or into this splitter and stay valid
+  /// until the next call to Split() or Reset().
+  Result Split(std::string_view chunk, std::vector<std::string_view>* lines);
+
+  /// Drops the held partial line (or the oversized line being skipped).
+  void Reset();
+
+  /// Bytes read after the last complete line: the held partial line, or the bytes of the
+  /// oversized line skipped so far.
+  std::size_t pending_bytes() const { return skipping_ ? skipped_ : partial_.size(); }
+
+ private:
+  std::size_t max_line_bytes_;
+  std::string partial_;  // unterminated tail of the previous chunks (when not skipping)
+  std::string spare_;    // previous partial_, kept alive for views handed out by Split()
+  bool skipping_ = false;
+  std::size_t skipped_ = 0;  // bytes of the current oversized line discarded so far
+};
+
+}  // namespace agx::detail
