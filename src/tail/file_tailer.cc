@@ -55,7 +55,7 @@ struct FileTailer::Impl {
     if (stdin_wanted) {
       stdin_src = std::make_unique<Source>(options.max_line_bytes);
       stdin_src->fd = STDIN_FILENO;
-      stdin_src->pos.path = "-";
+      stdin_src->pos = FilePosition{std::string(1, '-'), 0, 0, 0};
     }
   }
   ~Impl() {
@@ -80,11 +80,11 @@ struct FileTailer::Impl {
   std::vector<std::string_view> lines;         // reused for every delivery
   std::vector<std::unique_ptr<Source>> files;  // in the order they were opened
   std::map<FileId, Source*> by_id;
-  std::map<FileId, FilePosition> saved;          // Restore()d, not yet found
-  std::set<std::string> saved_paths;             // paths of Restore()d positions
-  std::map<std::string, FileId> path_ids;        // identity under each path at the last Poll
-  std::map<FileId, bool> open_failed;            // files that could not be opened (logged)
-  std::set<std::string> warned;                  // once-only warnings already written
+  std::map<FileId, FilePosition> saved;    // Restore()d, not yet found
+  std::set<std::string> saved_paths;       // paths of Restore()d positions
+  std::map<std::string, FileId> path_ids;  // identity under each path at the last Poll
+  std::map<FileId, bool> open_failed;      // files that could not be opened (logged)
+  std::set<std::string> warned;            // once-only warnings already written
   bool first_poll = true;
   bool stdin_wanted;
   bool stdin_done = false;
@@ -129,6 +129,13 @@ std::size_t FileTailer::Impl::Poll() {
   // drained to EOF and closed first, so their last lines precede those of their successor.
   std::size_t total = 0;
   for (auto it = files.begin(); it != files.end();) {
+    // A file still present under its path was only missed by the expansion (e.g. a glob
+    // race): closing it would make it a new file and re-read it from 0.
+    struct stat st {};
+    if (!(*it)->matched && stat((*it)->pos.path.c_str(), &st) == 0 &&
+        IdOf(st) == FileId{(*it)->pos.dev, (*it)->pos.ino}) {
+      (*it)->matched = true;
+    }
     if ((*it)->matched) {
       ++it;
       continue;
@@ -348,8 +355,8 @@ void FileTailer::Run(const std::atomic<bool>& stop) {
 bool FileTailer::StdinDone() const { return impl_->stdin_done; }
 
 TailStats FileTailer::stats() const {
-  return TailStats{impl_->files_opened.load(), impl_->rotations.load(),
-                   impl_->truncations.load(), impl_->read_errors.load()};
+  return TailStats{impl_->files_opened.load(), impl_->rotations.load(), impl_->truncations.load(),
+                   impl_->read_errors.load()};
 }
 
 }  // namespace agx

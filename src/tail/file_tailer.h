@@ -65,8 +65,8 @@ struct TailOptions {
 
 struct TailStats {
   std::uint64_t files_opened = 0;
-  std::uint64_t rotations = 0;   ///< inode change under a path
-  std::uint64_t truncations = 0; ///< copytruncate detected
+  std::uint64_t rotations = 0;    ///< inode change under a path
+  std::uint64_t truncations = 0;  ///< copytruncate detected
   std::uint64_t read_errors = 0;
 };
 

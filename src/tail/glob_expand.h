@@ -19,7 +19,7 @@ struct MatchedFile {
 };
 
 struct Expansion {
-  std::vector<MatchedFile> files;       ///< regular files, each identity once, pattern order
+  std::vector<MatchedFile> files;        ///< regular files, each identity once, pattern order
   std::vector<std::string> non_regular;  ///< matches that are not regular files (ignored)
   std::vector<std::string> errors;       ///< patterns glob(3) failed on, with the reason
 };

@@ -19,7 +19,7 @@ LineSplitter::Result LineSplitter::Split(std::string_view chunk,
       partial_.clear();
       partial_.shrink_to_fit();  // an oversized line must not pin a large buffer
     } else {
-      partial_.append(chunk);
+      partial_.insert(partial_.end(), chunk.begin(), chunk.end());
     }
     return result;
   }
@@ -37,8 +37,8 @@ LineSplitter::Result LineSplitter::Split(std::string_view chunk,
   } else if (partial_.empty()) {
     lines->push_back(chunk.substr(0, first_len));
   } else {
-    partial_.append(chunk.data(), first_len);
-    lines->push_back(partial_);
+    partial_.insert(partial_.end(), chunk.begin(), chunk.begin() + first_len);
+    lines->emplace_back(partial_.data(), partial_.size());
   }
 
   // Lines fully inside the chunk are views into it: no copy.
@@ -65,7 +65,7 @@ LineSplitter::Result LineSplitter::Split(std::string_view chunk,
     skipped_ = rest.size();
     spare_.clear();
   } else {
-    spare_.assign(rest);
+    spare_.assign(rest.begin(), rest.end());
   }
   partial_.swap(spare_);
   return result;

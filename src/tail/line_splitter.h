@@ -9,7 +9,6 @@
 //
 // Not thread-safe: owned by one FileTailer source and used on the tailer's thread.
 #include <cstddef>
-#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,8 +38,10 @@ class LineSplitter {
 
  private:
   std::size_t max_line_bytes_;
-  std::string partial_;  // unterminated tail of the previous chunks (when not skipping)
-  std::string spare_;    // previous partial_, kept alive for views handed out by Split()
+  // Vectors, not strings: swap() must keep each heap buffer in place (no small-string
+  // buffer inside the object) so a view of the previous partial_ survives the swap.
+  std::vector<char> partial_;  // unterminated tail of the previous chunks (when not skipping)
+  std::vector<char> spare_;    // previous partial_, kept alive for views handed out by Split()
   bool skipping_ = false;
   std::size_t skipped_ = 0;  // bytes of the current oversized line discarded so far
 };
