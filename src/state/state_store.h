@@ -4,7 +4,10 @@
 // sequence applied, and the sliding windows. The file is written to a temporary name,
 // fsync'ed and renamed over `state.json`, then the directory is fsync'ed: a crash leaves
 // either the old or the new state, never a torn one.
-// Thread-safe (stateless apart from the path).
+// Save refuses a state whose metrics break the Snapshot invariants (label values vs names,
+// histogram buckets vs bounds), so that Load never rejects a file this process wrote.
+// Thread-safe: stateless apart from the path; Saves in one process are serialized because
+// they share the temporary file name.
 #include <cstdint>
 #include <optional>
 #include <string>
