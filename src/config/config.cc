@@ -4,12 +4,11 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <yaml-cpp/yaml.h>
 
 #include "config/config_decoder.h"
 #include "config/pricing.h"
@@ -23,9 +22,7 @@ constexpr std::size_t kMaxConfigBytes = 16 << 20;
 
 // Reads the whole file, or returns an error "path: cannot read: <reason>".
 Result<std::string> ReadFile(const std::string& path) {
-  auto fail = [&](const std::string& reason) {
-    return Error{path + ": cannot read: " + reason};
-  };
+  auto fail = [&](const std::string& reason) { return Error{path + ": cannot read: " + reason}; };
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(std::strerror(errno));
   std::string text;
@@ -86,8 +83,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& name
   try {
     const std::vector<YAML::Node> docs = YAML::LoadAll(yaml_text);
     if (docs.size() > 1) {
-      d.Add(docs[1].Mark(), "a config file holds one YAML document, found " +
-                                std::to_string(docs.size()));
+      d.Add(docs[1].Mark(),
+            "a config file holds one YAML document, found " + std::to_string(docs.size()));
     } else if (!docs.empty()) {
       config_detail::DecodeConfig(docs[0], &c, &d);
     }

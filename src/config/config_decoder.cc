@@ -22,7 +22,7 @@ void ReadCheckedString(const Value& v, std::string_view what, Check check, Diagn
   std::string s;
   if (!ReadString(v, d, &s)) return;
   if (std::string problem = check(s); !problem.empty()) {
-    d->Add(v.mark(), v.Message("invalid " + std::string(what) + " \"" + s + "\": " + problem));
+    d->Add(v.mark(), v.Message("invalid " + std::string(what) + " " + Quoted(s) + ": " + problem));
     return;
   }
   *out = std::move(s);
@@ -66,7 +66,7 @@ void DecodeFiles(const Value& v, std::vector<std::string>* files, Diagnostics* d
     }
     auto [it, inserted] = seen.emplace(s, Line(item.mark()));
     if (!inserted) {
-      d->Add(item.mark(), item.Message("duplicate entry \"" + s + "\" (first at line " +
+      d->Add(item.mark(), item.Message("duplicate entry " + Quoted(s) + " (first at line " +
                                        std::to_string(it->second) + ")"));
       ok = false;
       return;
@@ -88,7 +88,7 @@ void DecodeIngest(const Value& v, IngestConfig* ingest, Diagnostics* d) {
          if (s == "beginning" || s == "end") {
            ingest->start_at_end = s == "end";
          } else {
-           d->Add(x.mark(), x.Message("must be \"beginning\" or \"end\", got \"" + s + "\""));
+           d->Add(x.mark(), x.Message("must be \"beginning\" or \"end\", got " + Quoted(s)));
          }
        }},
   };
@@ -98,8 +98,7 @@ void DecodeIngest(const Value& v, IngestConfig* ingest, Diagnostics* d) {
 void DecodeState(const Value& v, StateConfig* state, Diagnostics* d) {
   const Field fields[] = {
       {"dir", [&](const Value& x) { ReadString(x, d, &state->dir); }},
-      {"snapshot_interval",
-       [&](const Value& x) { ReadDuration(x, d, &state->snapshot_interval); }},
+      {"snapshot_interval", [&](const Value& x) { ReadDuration(x, d, &state->snapshot_interval); }},
   };
   DecodeMapping(v, fields, d);
 }
@@ -111,16 +110,17 @@ void DecodeBuckets(const Value& v, std::map<MetricId, std::vector<double>>* buck
   ForEachEntry(v, d, [&](const std::string& name, const YAML::Mark& key_mark, const Value& x) {
     const MetricSpec* spec = FindMetric(name);
     if (spec == nullptr) {
-      d->Add(key_mark, v.Message("unknown metric \"" + name + "\" (not in the catalogue)"));
+      d->Add(key_mark, v.Message("unknown metric " + Quoted(name) + " (not in the catalogue)"));
       return;
     }
     if (spec->type != MetricType::kHistogram) {
-      d->Add(key_mark, v.Message("metric \"" + name + "\" is a " +
-                                 std::string(TypeName(spec->type)) +
-                                 ", not a histogram: it has no buckets"));
+      d->Add(key_mark,
+             v.Message("metric \"" + name + "\" is a " + std::string(TypeName(spec->type)) +
+                       ", not a histogram: it has no buckets"));
       return;
     }
     std::vector<double> bounds;
+    std::string previous;  // the previous bound as written
     bool ok = true;
     const bool is_list = ForEachItem(x, d, [&](const Value& item) {
       double b = 0;
@@ -129,15 +129,16 @@ void DecodeBuckets(const Value& v, std::map<MetricId, std::vector<double>>* buck
         return;
       }
       if (b <= 0) {
-        d->Add(item.mark(), item.Message("bucket bounds must be positive, got " +
-                                         item.node.Scalar()));
+        d->Add(item.mark(),
+               item.Message("bucket bounds must be positive, got " + item.node.Scalar()));
         ok = false;
       } else if (!bounds.empty() && b <= bounds.back()) {
         d->Add(item.mark(), item.Message("bucket bounds must be strictly increasing, got " +
-                                         item.node.Scalar() + " after a larger or equal bound"));
+                                         item.node.Scalar() + " after " + previous));
         ok = false;
       }
       bounds.push_back(b);
+      previous = item.node.Scalar();
     });
     if (!is_list || !ok) return;
     if (bounds.empty()) {
@@ -162,8 +163,7 @@ void DecodeRegistry(const Value& v, RegistryConfig* registry, Diagnostics* d) {
          std::chrono::milliseconds ms{};
          if (!ReadDuration(x, d, &ms)) return;
          if (ms.count() % 1000 != 0) {
-           d->Add(x.mark(), x.Message("must be a whole number of seconds, got " +
-                                      x.node.Scalar()));
+           d->Add(x.mark(), x.Message("must be a whole number of seconds, got " + x.node.Scalar()));
            return;
          }
          registry->window = std::chrono::duration_cast<std::chrono::seconds>(ms);
@@ -203,13 +203,21 @@ void DecodePricing(const Value& v, std::vector<ModelPrice>* pricing, Diagnostics
            if (m.empty() || m == "*") {
              d->Add(x.mark(), x.Message("must name a model or a prefix such as \"gpt-4o*\""));
            } else if (star != std::string::npos && star != m.size() - 1) {
-             d->Add(x.mark(), x.Message("'*' is only allowed at the end, got \"" + m + "\""));
+             d->Add(x.mark(), x.Message("'*' is only allowed at the end, got " + Quoted(m)));
            } else {
              price.match = std::move(m);
            }
          }},
-        {"input", [&](const Value& x) { has_input = true; ReadPrice(x, d, &price.input); }},
-        {"output", [&](const Value& x) { has_output = true; ReadPrice(x, d, &price.output); }},
+        {"input",
+         [&](const Value& x) {
+           has_input = true;
+           ReadPrice(x, d, &price.input);
+         }},
+        {"output",
+         [&](const Value& x) {
+           has_output = true;
+           ReadPrice(x, d, &price.output);
+         }},
         {"cache_read", [&](const Value& x) { ReadPrice(x, d, &price.cache_read); }},
         {"cache_write", [&](const Value& x) { ReadPrice(x, d, &price.cache_write); }},
     };
@@ -226,8 +234,8 @@ void DecodePricing(const Value& v, std::vector<ModelPrice>* pricing, Diagnostics
     if (price.match.empty()) return;
     auto [it, inserted] = seen.emplace(price.match, Line(match_mark));
     if (!inserted) {
-      d->Add(match_mark, item.Message("duplicate match \"" + price.match + "\" (first at line " +
-                                      std::to_string(it->second) + ")"));
+      d->Add(match_mark, item.Message("duplicate match " + Quoted(price.match) +
+                                      " (first at line " + std::to_string(it->second) + ")"));
       return;
     }
     out.push_back(std::move(price));

@@ -1,9 +1,10 @@
 // Model price lookup and the shipped list prices.
+#include "config/pricing.h"
+
 #include <string_view>
 #include <vector>
 
 #include "config/config.h"
-#include "config/pricing.h"
 
 namespace agx {
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "common/utf8.h"
 #include "config/config.h"
 
 namespace agx {
@@ -42,9 +43,12 @@ bool ParseDuration(std::string_view s, std::chrono::milliseconds* out) {
     std::uint64_t ms;
   };
   static constexpr Unit kUnits[] = {
-      {"y", 365ULL * 24 * 3600 * 1000}, {"w", 7ULL * 24 * 3600 * 1000},
-      {"d", 24ULL * 3600 * 1000},       {"h", 3600ULL * 1000},
-      {"m", 60ULL * 1000},              {"s", 1000},
+      {"y", 365ULL * 24 * 3600 * 1000},
+      {"w", 7ULL * 24 * 3600 * 1000},
+      {"d", 24ULL * 3600 * 1000},
+      {"h", 3600ULL * 1000},
+      {"m", 60ULL * 1000},
+      {"s", 1000},
       {"ms", 1},
   };
   if (s == "0") {
@@ -67,7 +71,8 @@ bool ParseDuration(std::string_view s, std::chrono::milliseconds* out) {
     if (!MulAdd(n, kUnits[i].ms, &total)) return false;
     next_unit = i + 1;
   }
-  if (total > static_cast<std::uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max())) {
+  if (total >
+      static_cast<std::uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max())) {
     return false;
   }
   *out = std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(total));
@@ -80,9 +85,14 @@ bool ParseSize(std::string_view s, std::size_t* out) {
     std::uint64_t bytes;
   };
   static constexpr Unit kUnits[] = {
-      {"", 1},           {"B", 1},
-      {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20}, {"GiB", 1ULL << 30},
-      {"KB", 1000},      {"MB", 1000 * 1000},   {"GB", 1000 * 1000 * 1000},
+      {"", 1},
+      {"B", 1},
+      {"KiB", 1ULL << 10},
+      {"MiB", 1ULL << 20},
+      {"GiB", 1ULL << 30},
+      {"KB", 1000},
+      {"MB", 1000 * 1000},
+      {"GB", 1000 * 1000 * 1000},
   };
   std::uint64_t n = 0;
   if (!ReadUnsigned(&s, &n)) return false;
@@ -112,16 +122,16 @@ std::string CheckListenAddress(std::string_view address) {
   if (!host.empty() && host.front() == '[') {
     if (host.size() < 3 || host.back() != ']') return "IPv6 host must look like [::1]";
     for (char c : host.substr(1, host.size() - 2)) {
-      const bool ok = IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-                      c == ':' || c == '.';
+      const bool ok =
+          IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
       if (!ok) return "IPv6 host must look like [::1]";
     }
     return "";
   }
   for (char c : host) {
     if (c == ':') return "an IPv6 host needs brackets, e.g. [::1]:9478";
-    const bool ok = IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    c == '.' || c == '-' || c == '_';
+    const bool ok = IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+                    c == '-' || c == '_';
     if (!ok) return "host may only hold letters, digits, '.', '-' and '_'";
   }
   return "";
@@ -136,6 +146,28 @@ std::string CheckHttpPath(std::string_view path) {
   }
   return "";
 }
+
+constexpr std::size_t kQuoteMax = 60;  // longest user text shown in a message
+
+std::string Sanitize(std::string_view s) {
+  const bool valid = IsValidUtf8(s);
+  std::string_view cut = valid ? TruncateUtf8(s, kQuoteMax) : s.substr(0, kQuoteMax);
+  std::string out;
+  for (unsigned char c : cut) {
+    if (c < 0x20 || c == 0x7f || (!valid && c >= 0x80)) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (cut.size() < s.size()) out += "...";
+  return out;
+}
+
+std::string Quoted(std::string_view s) { return "\"" + Sanitize(s) + "\""; }
 
 }  // namespace config_detail
 }  // namespace agx

@@ -6,11 +6,10 @@
 #include <map>
 
 #include "config/config.h"
+#include "config/scalar_syntax.h"
 
 namespace agx::config_detail {
 namespace {
-
-constexpr std::size_t kQuoteMax = 60;  // longest value text quoted in a message
 
 // Describes what a node holds, for "expected X, got Y" messages.
 std::string Describe(const YAML::Node& n) {
@@ -21,11 +20,8 @@ std::string Describe(const YAML::Node& n) {
       return "a list";
     case YAML::NodeType::Map:
       return "a mapping";
-    case YAML::NodeType::Scalar: {
-      std::string text = n.Scalar();
-      if (text.size() > kQuoteMax) text = text.substr(0, kQuoteMax) + "...";
-      return "\"" + text + "\"";
-    }
+    case YAML::NodeType::Scalar:
+      return Quoted(n.Scalar());
     default:
       return "an undefined value";
   }
@@ -84,9 +80,9 @@ std::string Value::Message(std::string_view message) const {
   return path + ": " + std::string(message);
 }
 
-void ForEachEntry(const Value& v, Diagnostics* d,
-                  const std::function<void(const std::string&, const YAML::Mark&,
-                                           const Value&)>& entry) {
+void ForEachEntry(
+    const Value& v, Diagnostics* d,
+    const std::function<void(const std::string&, const YAML::Mark&, const Value&)>& entry) {
   if (v.node.IsNull()) return;
   if (!v.node.IsMap()) {
     d->Add(v.mark(), v.Message("expected a mapping, got " + Describe(v.node)));
@@ -100,11 +96,12 @@ void ForEachEntry(const Value& v, Diagnostics* d,
       continue;
     }
     const std::string& name = key.Scalar();
-    const std::string path = v.path.empty() ? name : v.path + "." + name;
+    const std::string safe_name = Sanitize(name);
+    const std::string path = v.path.empty() ? safe_name : v.path + "." + safe_name;
     auto [it, inserted] = seen.emplace(name, Line(key.Mark()));
     if (!inserted) {
-      d->Add(key.Mark(), "duplicate key " + path + " (first at line " +
-                             std::to_string(it->second) + ")");
+      d->Add(key.Mark(),
+             "duplicate key " + path + " (first at line " + std::to_string(it->second) + ")");
       continue;
     }
     entry(name, key.Mark(), Value{kv.second, path, key.Mark()});
@@ -159,11 +156,12 @@ bool ReadInt(const Value& v, std::int64_t min, std::int64_t max, Diagnostics* d,
   const std::string& s = v.node.Scalar();
   std::int64_t n = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc() || ptr != s.data() + s.size()) {
+  const bool out_of_range = ec == std::errc::result_out_of_range && ptr == s.data() + s.size();
+  if (!out_of_range && (ec != std::errc() || ptr != s.data() + s.size())) {
     d->Add(v.mark(), v.Message("expected an integer, got " + Describe(v.node)));
     return false;
   }
-  if (n < min || n > max) {
+  if (out_of_range || n < min || n > max) {
     d->Add(v.mark(), v.Message("must be between " + std::to_string(min) + " and " +
                                std::to_string(max) + ", got " + s));
     return false;
@@ -189,8 +187,8 @@ bool ReadSize(const Value& v, Diagnostics* d, std::size_t* out) {
   if (!ExpectScalar(v, "a size", d)) return false;
   std::size_t n = 0;
   if (!ParseSize(v.node.Scalar(), &n)) {
-    d->Add(v.mark(), v.Message("expected a size such as 1048576, 512KiB or 8MiB, got " +
-                               Describe(v.node)));
+    d->Add(v.mark(),
+           v.Message("expected a size such as 1048576, 512KiB or 8MiB, got " + Describe(v.node)));
     return false;
   }
   if (n == 0) {

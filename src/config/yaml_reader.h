@@ -4,6 +4,8 @@
 // dotted path ("web.threads: expected an integer, got \"eight\""), and returns false then,
 // leaving its output unchanged. Internal to the config module; one Diagnostics per load, so
 // nothing here is shared between threads.
+#include <yaml-cpp/yaml.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -12,8 +14,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 namespace agx::config_detail {
 
@@ -68,8 +68,7 @@ bool ForEachItem(const Value& v, Diagnostics* d, const std::function<void(const 
 /// Any scalar; null reads as "".
 bool ReadString(const Value& v, Diagnostics* d, std::string* out);
 /// A plain (unquoted) decimal integer in [min, max].
-bool ReadInt(const Value& v, std::int64_t min, std::int64_t max, Diagnostics* d,
-             std::int64_t* out);
+bool ReadInt(const Value& v, std::int64_t min, std::int64_t max, Diagnostics* d, std::int64_t* out);
 /// A plain (unquoted) finite decimal number.
 bool ReadNumber(const Value& v, Diagnostics* d, double* out);
 /// A byte count greater than zero: an integer or a size such as "8MiB" (see ParseSize).
