@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
@@ -37,7 +38,8 @@ void AppendKeyPart(std::string_view v, std::string* key) {
   }
 }
 
-/// Builds the key of `labels` (each cut to `max_bytes`) into `key`.
+/// Builds the key of `labels` (each cut to `max_bytes`, except the overflow marker, so
+/// that a restored overflow series stays the overflow series) into `key`.
 /// \return the number of values that were cut.
 std::size_t BuildKey(std::span<const std::string_view> labels, std::size_t max_bytes,
                      std::string* key) {
@@ -46,7 +48,7 @@ std::size_t BuildKey(std::span<const std::string_view> labels, std::size_t max_b
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) key->push_back(kSep);
     std::string_view v = labels[i];
-    if (v.size() > max_bytes) {
+    if (v.size() > max_bytes && v != kOverflowLabelValue) {
       v = TruncateUtf8(v, max_bytes);
       ++truncated;
     }
@@ -104,13 +106,21 @@ struct Registry::Impl {
   prometheus::Registry prom;
   std::array<MetricState, kMetricCount> metrics;
 
+  /// The self metrics about metrics take catalogue names as label values: these are never
+  /// cut, so that internal updates and restored series agree on the key.
+  std::size_t MaxBytes(const MetricState& m) const {
+    return m.spec->id == MetricId::kSeriesOverflow || m.spec->id == MetricId::kLabelValuesTruncated
+               ? std::numeric_limits<std::size_t>::max()
+               : options.label_value_max_bytes;
+  }
+
   /// Finds or creates the series. `internal` resolutions (self metrics about other metrics,
   /// whose label values are catalogue names) bypass the limit and are not counted, so they
   /// cannot recurse.
   Series& Resolve(MetricId id, MetricType want, std::span<const std::string_view> labels,
                   bool internal);
-  Series& Insert(MetricState& m, std::span<const std::string_view> labels,
-                 const std::string& key, bool internal, bool* overflowed);
+  Series& Insert(MetricState& m, std::span<const std::string_view> labels, const std::string& key,
+                 bool internal, bool* overflowed);
   std::unique_ptr<Series> Create(MetricState& m, std::span<const std::string_view> values);
   void CountSelf(MetricId self, const MetricSpec& about, double n);
 };
@@ -119,7 +129,8 @@ Registry::Registry(RegistryOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   for (const auto& [id, b] : impl_->options.buckets) {
     if (static_cast<std::size_t>(id) >= kMetricCount || Spec(id).type != MetricType::kHistogram) {
-      throw std::invalid_argument("agx::Registry: bucket override for a metric that is not a histogram");
+      throw std::invalid_argument(
+          "agx::Registry: bucket override for a metric that is not a histogram");
     }
     if (!ValidBounds(b)) {
       throw std::invalid_argument("agx::Registry: buckets of " + std::string(Spec(id).name) +
@@ -195,7 +206,9 @@ Series& Registry::Impl::Insert(MetricState& m, std::span<const std::string_view>
     return *it->second;
   }
   std::vector<std::string_view> values(labels.begin(), labels.end());
-  for (auto& v : values) v = TruncateUtf8(v, options.label_value_max_bytes);
+  for (auto& v : values) {
+    if (v != kOverflowLabelValue) v = TruncateUtf8(v, MaxBytes(m));
+  }
   auto [it, _] = m.series.emplace(key, Create(m, values));
   if (!is_overflow) ++m.limited;
   return *it->second;
@@ -216,7 +229,7 @@ Series& Registry::Impl::Resolve(MetricId id, MetricType want,
   // One buffer per thread: looking up an existing series allocates nothing. Nested
   // resolutions (CountSelf) reuse it only after this one is done with it.
   thread_local std::string key;
-  const std::size_t truncated = BuildKey(labels, options.label_value_max_bytes, &key);
+  const std::size_t truncated = BuildKey(labels, MaxBytes(m), &key);
   Series* s = nullptr;
   {
     std::shared_lock lock(m.mu);
@@ -253,13 +266,14 @@ GaugeHandle& Registry::Gauge(MetricId id, std::span<const std::string_view> labe
 void Registry::RemoveGauge(MetricId id, std::span<const std::string_view> labels) {
   if (static_cast<std::size_t>(id) >= kMetricCount) return;
   MetricState& m = impl_->metrics[static_cast<std::size_t>(id)];
-  if (m.spec->type != MetricType::kGauge) throw std::invalid_argument(TypeError(*m.spec, MetricType::kGauge));
+  if (m.spec->type != MetricType::kGauge)
+    throw std::invalid_argument(TypeError(*m.spec, MetricType::kGauge));
   if (labels.size() != m.spec->labels.size()) {
     throw std::invalid_argument("agx::Registry: wrong number of label values for " +
                                 std::string(m.spec->name));
   }
   std::string key;
-  BuildKey(labels, impl_->options.label_value_max_bytes, &key);
+  BuildKey(labels, impl_->MaxBytes(m), &key);
   std::unique_lock lock(m.mu);
   auto it = m.series.find(key);
   if (it == m.series.end()) return;
@@ -304,7 +318,8 @@ Snapshot Registry::Collect() const {
             ss.bucket_exemplars = s->h->GetExemplars();
             const prometheus::ClientMetric cm = s->histogram->Collect();
             ss.bucket_counts.reserve(cm.histogram.bucket.size());
-            for (const auto& b : cm.histogram.bucket) ss.bucket_counts.push_back(b.cumulative_count);
+            for (const auto& b : cm.histogram.bucket)
+              ss.bucket_counts.push_back(b.cumulative_count);
             ss.sum = cm.histogram.sample_sum;
             break;
           }

@@ -27,20 +27,26 @@ namespace agx {
 inline constexpr std::string_view kOverflowLabelValue = "__overflow__";
 
 struct RegistryOptions {
-  std::size_t series_limit = 10000;          ///< per metric
-  std::size_t label_value_max_bytes = 128;   ///< longer values are cut at a UTF-8 boundary
+  std::size_t series_limit = 10000;         ///< per metric
+  std::size_t label_value_max_bytes = 128;  ///< longer values are cut at a UTF-8 boundary
   /// Bucket overrides by metric; others use the catalogue defaults.
   std::map<MetricId, std::vector<double>> buckets;
 };
 
 class Registry {
  public:
+  /// \throws std::invalid_argument when a bucket override is for a non-histogram or its
+  /// bounds are not finite and strictly ascending (validate configs before).
   explicit Registry(RegistryOptions options = {});
   ~Registry();
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
   /// \param labels values in the order of the catalogue's label names (size must match).
+  /// Values longer than label_value_max_bytes are cut and counted in
+  /// agent_exporter_label_values_truncated_total{metric}.
+  /// \throws std::invalid_argument on a programming error: wrong metric type for the call or
+  /// wrong number of label values.
   CounterHandle& Counter(MetricId id, std::span<const std::string_view> labels);
   HistogramHandle& Histogram(MetricId id, std::span<const std::string_view> labels);
   GaugeHandle& Gauge(MetricId id, std::span<const std::string_view> labels);
@@ -55,7 +61,10 @@ class Registry {
     return Gauge(id, std::span<const std::string_view>(labels.begin(), labels.size()));
   }
 
-  /// Removes a gauge series (used when a sliding window empties).
+  /// Removes a gauge series (used when a sliding window empties). This invalidates the
+  /// series' GaugeHandle: callers must not cache gauge handles they may remove, nor race a
+  /// removal with an update of the same series (TaskWindows serialises both).
+  /// \throws std::invalid_argument if `id` is not a gauge or the label count is wrong.
   void RemoveGauge(MetricId id, std::span<const std::string_view> labels);
 
   /// \return every catalogue family in catalogue order (families with no series included,

@@ -1,12 +1,11 @@
 // Registry::Restore: merges a persisted Snapshot into a live registry through the public
 // resolution API, so limits, truncation and self-metrics apply as for live updates.
-#include "registry/registry.h"
-
 #include <algorithm>
 #include <array>
 #include <cmath>
 
 #include "prometheus/histogram.h"
+#include "registry/registry.h"
 
 namespace agx {
 namespace {
@@ -48,7 +47,8 @@ bool RestoreFamily(Registry& r, const MetricSpec& spec, const FamilySnapshot& f)
         // ObserveMultiple takes per-bucket (not cumulative) increments.
         increments.resize(s.bucket_counts.size());
         for (std::size_t i = 0; i < s.bucket_counts.size(); ++i) {
-          increments[i] = static_cast<double>(s.bucket_counts[i] - (i > 0 ? s.bucket_counts[i - 1] : 0));
+          increments[i] =
+              static_cast<double>(s.bucket_counts[i] - (i > 0 ? s.bucket_counts[i - 1] : 0));
         }
         HistogramHandle& h = r.Histogram(spec.id, values);
         h.metric().ObserveMultiple(increments, s.sum);

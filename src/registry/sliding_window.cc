@@ -32,7 +32,9 @@ std::size_t Index(std::int64_t id) {
 
 using Slot = WindowSnapshot::Slot;
 
-bool Live(std::int64_t id, std::int64_t now_id) { return id != kEmpty && id > now_id - kSlots && id <= now_id; }
+bool Live(std::int64_t id, std::int64_t now_id) {
+  return id != kEmpty && id > now_id - kSlots && id <= now_id;
+}
 
 bool HasData(const Slot& s) {
   return s.tasks != 0 || s.tasks_with_cost != 0 || s.task_cost_sum != 0 || s.llm_cost != 0;
@@ -74,9 +76,8 @@ struct Window {
 
   /// True when no slot can become live again (all older than the window).
   bool Expired(std::int64_t now_id) const {
-    return std::all_of(slots.begin(), slots.end(), [&](const Slot& s) {
-      return s.id == kEmpty || s.id <= now_id - kSlots;
-    });
+    return std::all_of(slots.begin(), slots.end(),
+                       [&](const Slot& s) { return s.id == kEmpty || s.id <= now_id - kSlots; });
   }
 
   /// Loads one saved slot: a newer slot in the same place wins, the same id adds up.
@@ -116,6 +117,8 @@ Window& Find(WindowMap& map, std::string_view agent, std::string_view type) {
 }  // namespace
 
 struct TaskWindows::Impl {
+  Impl(Registry& r, std::int64_t ms, NowFn fn) : registry(r), slot_ms(ms), now(fn) {}
+
   Registry& registry;
   std::int64_t slot_ms;
   NowFn now;
@@ -125,13 +128,14 @@ struct TaskWindows::Impl {
 
   std::int64_t NowId() const { return FloorDiv(now(), slot_ms); }
 
-  void SaveMap(const WindowMap& map, std::int64_t now_id, std::vector<WindowSnapshot::Key>* out) const;
+  void SaveMap(const WindowMap& map, std::int64_t now_id,
+               std::vector<WindowSnapshot::Key>* out) const;
 };
 
 TaskWindows::TaskWindows(Registry& registry, std::chrono::seconds window, NowFn now)
-    : impl_(new Impl{registry,
-                     std::max<std::int64_t>(1, std::chrono::milliseconds(window).count() / kSlots),
-                     now != nullptr ? now : &SystemNowMs}) {}
+    : impl_(std::make_unique<Impl>(
+          registry, std::max<std::int64_t>(1, std::chrono::milliseconds(window).count() / kSlots),
+          now != nullptr ? now : &SystemNowMs)) {}
 
 TaskWindows::~TaskWindows() = default;
 
@@ -172,7 +176,7 @@ void TaskWindows::Refresh() {
       it->second.published = false;
     }
     it = it->second.Expired(now_id) && !it->second.published ? impl_->completion.erase(it)
-                                                              : std::next(it);
+                                                             : std::next(it);
   }
   for (auto it = impl_->cost.begin(); it != impl_->cost.end();) {
     const std::string_view labels[] = {it->first.first};
@@ -187,8 +191,8 @@ void TaskWindows::Refresh() {
       reg.RemoveGauge(MetricId::kCostPerTask, labels);
       it->second.published = false;
     }
-    it = it->second.Expired(now_id) && !it->second.published ? impl_->cost.erase(it)
-                                                              : std::next(it);
+    it =
+        it->second.Expired(now_id) && !it->second.published ? impl_->cost.erase(it) : std::next(it);
   }
 }
 

@@ -1,0 +1,76 @@
+// Resolving an existing series and updating it allocates nothing: the registry's hot-path
+// promise. Counted with a replaced global operator new, armed only around the loop.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "registry/registry.h"
+
+namespace {
+
+thread_local bool g_counting = false;
+std::atomic<long> g_allocations{0};
+
+}  // namespace
+
+// GCC flags free() of memory from this very operator new once both are inlined.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+void* operator new(std::size_t n) {
+  if (g_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace agx {
+namespace {
+
+long AllocationsDuring(const auto& body) {
+  g_allocations = 0;
+  g_counting = true;
+  body();
+  g_counting = false;
+  return g_allocations.load();
+}
+
+TEST(RegistryNoAllocTest, ResolvingAndUpdatingAnExistingSeriesDoesNotAllocate) {
+  Registry r;
+  const ExemplarRef ex{"0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1};
+  const auto update = [&] {
+    r.Counter(MetricId::kRequests, {"agent-with-a-fairly-long-id", "ok"}).Inc(1, &ex);
+    r.Histogram(MetricId::kRequestDuration, {"agent-with-a-fairly-long-id"}).Observe(0.3, &ex);
+    r.Gauge(MetricId::kCostPerTask, {"agent-with-a-fairly-long-id"}).Set(2);
+  };
+  update();  // creates the series (allocates) and sizes the key buffer
+  EXPECT_EQ(AllocationsDuring([&] {
+              for (int i = 0; i < 1000; ++i) update();
+            }),
+            0);
+  EXPECT_DOUBLE_EQ(r.Counter(MetricId::kRequests, {"agent-with-a-fairly-long-id", "ok"}).Value(),
+                   1001);
+}
+
+TEST(RegistryNoAllocTest, TruncatedAndOverflowedUpdatesDoNotAllocateOnceWarm) {
+  RegistryOptions opts;
+  opts.series_limit = 1;
+  opts.label_value_max_bytes = 8;
+  Registry r(opts);
+  r.Counter(MetricId::kRequests, {"first", "ok"}).Inc();
+  const std::string long_value(100, 'x');
+  const auto update = [&] {
+    r.Counter(MetricId::kRequests, {long_value, "ok"}).Inc();  // cut, then overflow
+  };
+  update();
+  EXPECT_EQ(AllocationsDuring([&] {
+              for (int i = 0; i < 100; ++i) update();
+            }),
+            0);
+}
+
+}  // namespace
+}  // namespace agx

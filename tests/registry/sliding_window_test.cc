@@ -1,0 +1,186 @@
+#include "registry/sliding_window.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "registry/registry.h"
+#include "registry/snapshot_util.h"
+
+namespace agx {
+namespace {
+
+using testing::ValueOf;
+
+constexpr std::string_view kRate = "agent_task_completion_rate";
+constexpr std::string_view kCost = "agent_cost_per_task_usd";
+constexpr std::int64_t kStart = 1'700'000'000'000;  // Unix ms
+
+// The injected clock (NowFn is a plain function pointer).
+std::atomic<std::int64_t> g_now{kStart};
+std::int64_t FakeNow() { return g_now.load(); }
+
+class TaskWindowsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { g_now = kStart; }
+  void Advance(std::chrono::milliseconds d) { g_now += d.count(); }
+  Snapshot Refreshed() {
+    windows_.Refresh();
+    return registry_.Collect();
+  }
+
+  Registry registry_;
+  TaskWindows windows_{registry_, std::chrono::seconds(60), &FakeNow};  // 1 s slots
+};
+
+TEST_F(TaskWindowsTest, CompletionRatePerAgentAndTaskType) {
+  windows_.OnTask("a", "review", true, -1);
+  windows_.OnTask("a", "review", false, -1);
+  windows_.OnTask("a", "review", true, -1);
+  windows_.OnTask("a", "triage", false, -1);
+  windows_.OnTask("b", "review", true, -1);
+  const Snapshot s = Refreshed();
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"a", "review"}), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"a", "triage"}), 0);
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"b", "review"}), 1);
+}
+
+TEST_F(TaskWindowsTest, CostPerTaskUsesReportedTaskCostsWhenAny) {
+  windows_.OnTask("a", "x", true, 1.0);
+  windows_.OnTask("a", "y", true, 3.0);
+  windows_.OnTask("a", "x", false, -1);  // did not report: not in the denominator
+  windows_.OnTask("a", "x", false, std::numeric_limits<double>::quiet_NaN());  // nor this
+  windows_.OnLlmCost("a", 100);  // ignored while tasks report their cost
+  EXPECT_DOUBLE_EQ(ValueOf(Refreshed(), kCost, {"a"}), 2.0);
+}
+
+TEST_F(TaskWindowsTest, CostPerTaskFallsBackToLlmSpendOverTasks) {
+  windows_.OnLlmCost("a", 4.5);
+  windows_.OnLlmCost("a", 1.5);
+  windows_.OnLlmCost("a", -3);  // ignored
+  windows_.OnTask("a", "x", true, -1);
+  windows_.OnTask("a", "x", false, -1);
+  windows_.OnTask("a", "y", true, -1);
+  EXPECT_DOUBLE_EQ(ValueOf(Refreshed(), kCost, {"a"}), 2.0);
+}
+
+TEST_F(TaskWindowsTest, LlmSpendWithoutTasksPublishesNothing) {
+  windows_.OnLlmCost("a", 4.5);
+  const Snapshot s = Refreshed();
+  EXPECT_TRUE(s.Find(kCost)->series.empty());
+  EXPECT_TRUE(s.Find(kRate)->series.empty());
+}
+
+TEST_F(TaskWindowsTest, OldSlotsExpireAndEmptyWindowsRemoveTheSeries) {
+  windows_.OnTask("a", "x", false, 10);  // t = 0
+  Advance(std::chrono::seconds(30));
+  windows_.OnTask("a", "x", true, 2);  // t = 30 s
+  Snapshot s = Refreshed();
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"a", "x"}), 0.5);
+  EXPECT_DOUBLE_EQ(ValueOf(s, kCost, {"a"}), 6);
+
+  Advance(std::chrono::milliseconds(30'500));  // t = 60.5 s: the first slot left the window
+  s = Refreshed();
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"a", "x"}), 1);
+  EXPECT_DOUBLE_EQ(ValueOf(s, kCost, {"a"}), 2);
+
+  Advance(std::chrono::seconds(30));  // t = 90.5 s: nothing left
+  s = Refreshed();
+  EXPECT_TRUE(s.Find(kRate)->series.empty());
+  EXPECT_TRUE(s.Find(kCost)->series.empty());
+
+  // The keys were dropped with their data: a new task starts from scratch.
+  windows_.OnTask("a", "x", true, -1);
+  s = Refreshed();
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"a", "x"}), 1);
+}
+
+TEST_F(TaskWindowsTest, ASlotIsClearedBeforeReuse) {
+  windows_.OnTask("a", "x", false, -1);
+  Advance(std::chrono::seconds(60));  // same slot index, next lap
+  windows_.OnTask("a", "x", true, -1);
+  EXPECT_DOUBLE_EQ(ValueOf(Refreshed(), kRate, {"a", "x"}), 1);
+}
+
+TEST_F(TaskWindowsTest, SaveLoadRoundTrip) {
+  windows_.OnTask("a", "x", true, 1.5);
+  windows_.OnLlmCost("a", 0.25);
+  Advance(std::chrono::seconds(10));
+  windows_.OnTask("a", "y", false, -1);
+  windows_.OnTask("b", "x", true, -1);
+  const WindowSnapshot saved = windows_.Save();
+  EXPECT_EQ(saved.slot_ms, 1000);
+  ASSERT_EQ(saved.completion.size(), 3u);
+  ASSERT_EQ(saved.cost.size(), 2u);
+  EXPECT_EQ(saved.cost[0].agent_id, "a");
+  ASSERT_EQ(saved.cost[0].slots.size(), 2u);
+  EXPECT_LT(saved.cost[0].slots[0].id, saved.cost[0].slots[1].id);
+  EXPECT_DOUBLE_EQ(saved.cost[0].slots[0].llm_cost, 0.25);
+
+  Registry other_registry;
+  TaskWindows other(other_registry, std::chrono::seconds(60), &FakeNow);
+  other.Load(saved);
+  EXPECT_EQ(other.Save(), saved);
+  other.Refresh();
+  const Snapshot want = Refreshed();
+  const Snapshot got = other_registry.Collect();
+  EXPECT_EQ(*got.Find(kRate), *want.Find(kRate));
+  EXPECT_EQ(*got.Find(kCost), *want.Find(kCost));
+}
+
+TEST_F(TaskWindowsTest, LoadRemovesRestoredGaugesOnceTheWindowEmpties) {
+  windows_.OnTask("a", "x", true, -1);
+  windows_.Refresh();
+  const WindowSnapshot saved = windows_.Save();
+  const Snapshot metrics = registry_.Collect();
+
+  // A restart: the registry and the windows are restored from the saved state.
+  Registry r;
+  ASSERT_TRUE(r.Restore(metrics).empty());
+  TaskWindows w(r, std::chrono::seconds(60), &FakeNow);
+  w.Load(saved);
+  Advance(std::chrono::seconds(61));
+  w.Refresh();
+  const Snapshot s = r.Collect();
+  EXPECT_TRUE(s.Find(kRate)->series.empty());
+  EXPECT_TRUE(s.Find(kCost)->series.empty());
+}
+
+TEST_F(TaskWindowsTest, LoadIgnoresAnotherWindowAndMalformedSlots) {
+  windows_.OnTask("a", "x", true, -1);
+  WindowSnapshot saved = windows_.Save();
+
+  Registry r;
+  TaskWindows other_window(r, std::chrono::seconds(120), &FakeNow);
+  other_window.Load(saved);
+  EXPECT_TRUE(other_window.Save().completion.empty());
+
+  WindowSnapshot bad = saved;
+  bad.completion[0].slots[0].completed = 5;  // more completed than tasks
+  bad.cost[0].slots[0].llm_cost = std::numeric_limits<double>::infinity();
+  TaskWindows w(r, std::chrono::seconds(60), &FakeNow);
+  w.Load(bad);
+  const WindowSnapshot loaded = w.Save();
+  EXPECT_TRUE(loaded.completion.empty());
+  EXPECT_TRUE(loaded.cost.empty());
+}
+
+TEST(TaskWindowsClockTest, DefaultClockIsUnixMilliseconds) {
+  Registry r;
+  TaskWindows w(r, std::chrono::seconds(60));
+  w.OnTask("a", "x", true, -1);
+  const WindowSnapshot s = w.Save();
+  ASSERT_EQ(s.completion.size(), 1u);
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  // Slot ids are Unix seconds here (1 s slots); allow for a slow machine.
+  EXPECT_NEAR(static_cast<double>(s.completion[0].slots[0].id), static_cast<double>(now_s), 60);
+}
+
+}  // namespace
+}  // namespace agx
