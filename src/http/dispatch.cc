@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <exception>
 #include <string_view>
 
@@ -95,9 +97,27 @@ bool IsSafeHeader(const std::string& name, const std::string& value) {
       value.find_first_of("\r\n") != std::string::npos) {
     return false;
   }
-  // Framing belongs to the server.
+  // Framing, connection management and the date belong to the server.
   const std::string lower = Lower(name);
-  return lower != "content-length" && lower != "transfer-encoding";
+  return lower != "content-length" && lower != "transfer-encoding" && lower != "connection" &&
+         lower != "date";
+}
+
+// RFC 9110 §5.6.7 IMF-fixdate. Sent by us because civetweb formats its Date header with the
+// non-reentrant gmtime(), a data race between worker threads.
+std::string HttpDate() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  // Fixed English names: strftime's %a and %b follow the locale.
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                              kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12],
+                              tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 
 void SendResponse(mg_connection* conn, const HttpResponse& resp, bool head_only,
@@ -122,6 +142,8 @@ void SendResponse(mg_connection* conn, const HttpResponse& resp, bool head_only,
   if (close_connection) {
     mg_response_header_add(conn, "Connection", "close", -1);
   }
+  const std::string date = HttpDate();
+  mg_response_header_add(conn, "Date", date.c_str(), -1);
   mg_response_header_send(conn);
   if (!no_body && !head_only && !resp.body.empty()) {
     mg_write(conn, resp.body.data(), resp.body.size());

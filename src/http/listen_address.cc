@@ -31,8 +31,9 @@ Result<std::string> ToCivetwebListeningPort(std::string_view address, bool ipv6_
       return Error{"invalid IPv6 address (expected [ADDR]:PORT)"};
     }
     if (!ipv6_supported) {
-      return Error{"IPv6 is not supported: the installed civetweb was built without IPv6; "
-                   "use an IPv4 address or :PORT"};
+      return Error{
+          "IPv6 is not supported: the installed civetweb was built without IPv6; "
+          "use an IPv4 address or :PORT"};
     }
     const std::string host(address.substr(1, close - 1));
     in6_addr parsed{};

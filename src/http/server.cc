@@ -1,9 +1,16 @@
 #include "http/server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "common/log.h"
 #include "http/dispatch.h"
@@ -16,15 +23,72 @@ std::string_view HttpRequest::Header(std::string_view lower_name) const {
   return it == headers.end() ? std::string_view() : std::string_view(it->second);
 }
 
+namespace {
+
+// Opens and closes one TCP connection to the listener, waking civetweb's accept poll.
+void PokeListener(const sockaddr_in& addr) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0) {
+    connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+    close(fd);
+  }
+}
+
+// civetweb's master thread polls the listening socket with a fixed 2 s timeout and checks the
+// stop flag only between polls, so a bare mg_stop takes up to 2 s. Connecting to ourselves
+// while mg_stop runs wakes it at once. mg_stop also joins the workers, so running handlers
+// finish first.
+void StopServer(mg_context* ctx, const sockaddr_in& wake_addr) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopped = false;
+  std::thread waker([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!stopped) {
+      lock.unlock();
+      PokeListener(wake_addr);
+      lock.lock();
+      cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return stopped; });
+    }
+  });
+  mg_stop(ctx);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stopped = true;
+  }
+  cv.notify_all();
+  waker.join();
+}
+
+// The address a local client reaches the listener on: the bound host, or loopback for the
+// wildcard.
+sockaddr_in WakeAddress(const std::string& civet_ports, int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::size_t colon = civet_ports.rfind(':');
+  if (colon != std::string::npos) {
+    in_addr host{};
+    if (inet_pton(AF_INET, civet_ports.substr(0, colon).c_str(), &host) == 1 &&
+        host.s_addr != htonl(INADDR_ANY)) {
+      addr.sin_addr = host;
+    }
+  }
+  return addr;
+}
+
+}  // namespace
+
 struct HttpServer::Impl {
   http_internal::RouteTable routes;
   mg_context* ctx = nullptr;
   int port = 0;
+  sockaddr_in wake_addr{};
 
-  // mg_stop joins the worker threads, so running handlers finish before the routes die.
   ~Impl() {
     if (ctx != nullptr) {
-      mg_stop(ctx);
+      StopServer(ctx, wake_addr);
     }
   }
 };
@@ -38,7 +102,14 @@ int BeginRequest(mg_connection* conn) {
   return http_internal::ServeRequest(conn, *routes);
 }
 
+// Set while mg_start2 runs on this thread: civetweb reports the specific bind failure only
+// through log_message, and its returned error text is generic.
+thread_local std::string* start_messages = nullptr;
+
 int LogMessage(const mg_connection* conn, const char* message) {
+  if (start_messages != nullptr && start_messages->empty()) {
+    *start_messages = message;  // the first one is the cause, later ones are consequences
+  }
   log::Debug("civetweb", {{"msg", message}});
   return 1;  // handled: civetweb must not print to stderr itself
 }
@@ -70,8 +141,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
                                                       std::vector<Route> routes) {
   const std::string& addr = options.listen_address;
   InitCivetwebOnce();
-  auto ports = http_internal::ToCivetwebListeningPort(
-      addr, mg_check_feature(MG_FEATURES_IPV6) != 0);
+  auto ports =
+      http_internal::ToCivetwebListeningPort(addr, mg_check_feature(MG_FEATURES_IPV6) != 0);
   if (!ports.ok()) {
     return Error{"cannot listen on " + addr + ": " + ports.error()};
   }
@@ -98,9 +169,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   const std::string threads = std::to_string(options.threads);
   const std::string timeout = std::to_string(options.request_timeout_ms);
   const char* civet_options[] = {
-      "listening_ports", ports->c_str(),   "num_threads",       threads.c_str(),
-      "request_timeout_ms", timeout.c_str(), "enable_keep_alive", "yes",
-      nullptr};
+      "listening_ports", ports->c_str(),      "num_threads", threads.c_str(), "request_timeout_ms",
+      timeout.c_str(),   "enable_keep_alive", "yes",         nullptr};
   mg_callbacks callbacks{};
   callbacks.begin_request = &BeginRequest;
   callbacks.log_message = &LogMessage;
@@ -112,9 +182,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   unsigned error_code = 0;
   mg_error_data error{&error_code, error_text, sizeof(error_text)};
 
+  std::string messages;
+  start_messages = &messages;
   server->impl_->ctx = mg_start2(&init, &error);
+  start_messages = nullptr;
   if (server->impl_->ctx == nullptr) {
-    std::string reason = error_text[0] != '\0' ? error_text : "civetweb failed to start";
+    std::string reason = !messages.empty()       ? messages
+                         : error_text[0] != '\0' ? error_text
+                                                 : "civetweb failed to start";
     return Error{"cannot listen on " + addr + ": " + reason};
   }
   mg_server_port bound[1] = {};
@@ -122,6 +197,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     return Error{"cannot listen on " + addr + ": no listening port after start"};
   }
   server->impl_->port = bound[0].port;
+  server->impl_->wake_addr = WakeAddress(*ports, bound[0].port);
   log::Info("listening", {{"address", addr}, {"port", std::to_string(bound[0].port)}});
   return server;
 }

@@ -27,6 +27,9 @@ struct HttpRequest {
   std::string_view Header(std::string_view lower_name) const;
 };
 
+/// The server owns framing: handler headers named Content-Length, Transfer-Encoding,
+/// Connection or Date, and headers containing CR/LF, are dropped (logged). 204 and 304
+/// responses are sent without a body.
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -36,11 +39,13 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+/// HEAD on a route that lists GET but not HEAD runs the handler with method "GET" and sends
+/// the headers (with the GET body's Content-Length) but no body.
 struct Route {
   std::string path;                  ///< exact path
   std::vector<std::string> methods;  ///< others get 405 with an Allow header
   HttpHandler handler;
-  std::size_t max_body_bytes = 0;    ///< 0: bodies are not read; over the limit: 413
+  std::size_t max_body_bytes = 0;  ///< 0: bodies are not read; over the limit: 413
 };
 
 struct HttpServerOptions {
@@ -51,7 +56,9 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  /// Binds and starts serving. Fails with a clear message (e.g. address in use).
+  /// Binds and starts serving. Fails with a clear message (e.g. address in use), as
+  /// "cannot listen on <address>: <reason>" for address problems; also rejects invalid
+  /// routes (path not starting with '/', no methods, no handler, duplicate path).
   static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                    std::vector<Route> routes);
   ~HttpServer();  ///< stops accepting, waits for running handlers

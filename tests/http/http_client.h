@@ -15,11 +15,11 @@ namespace agx::testutil {
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpResult {
-  int status = 0;       ///< 0: no response; see error
-  std::string reason;   ///< reason phrase from the status line
+  int status = 0;                              ///< 0: no response; see error
+  std::string reason;                          ///< reason phrase from the status line
   std::map<std::string, std::string> headers;  ///< lower-cased names
   std::string body;
-  std::string error;    ///< transport or parse problem, empty on success
+  std::string error;  ///< transport or parse problem, empty on success
 
   /// Header value by lower-case name, "" if absent.
   std::string Header(const std::string& lower_name) const;

@@ -21,7 +21,8 @@ class HttpServerBodyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::vector<Route> routes;
-    routes.push_back({"/echo", {"POST", "PUT"},
+    routes.push_back({"/echo",
+                      {"POST", "PUT"},
                       [this](const HttpRequest& req) {
                         ++echo_calls_;
                         HttpResponse resp;
@@ -86,7 +87,7 @@ TEST_F(HttpServerBodyTest, BodiesUpToTheLimitAreEchoed) {
 TEST_F(HttpServerBodyTest, ContentLengthOverLimitIs413WithoutCallingHandler) {
   HttpResult r = Request(port_, "PUT", "/echo", {}, std::string(kLimit + 1, 'x'));
   EXPECT_EQ(r.status, 413);
-  EXPECT_EQ(r.reason, "Payload Too Large");
+  EXPECT_EQ(r.reason, "Request Entity Too Large");
   EXPECT_EQ(r.Header("connection"), "close");
   EXPECT_EQ(echo_calls_, 0);
 }
@@ -94,8 +95,8 @@ TEST_F(HttpServerBodyTest, ContentLengthOverLimitIs413WithoutCallingHandler) {
 TEST_F(HttpServerBodyTest, DeclaredHugeContentLengthIs413BeforeReading) {
   // Only the headers are sent: the server must answer without waiting for 10 GB.
   HttpConnection conn(port_);
-  ASSERT_TRUE(conn.SendRaw(
-      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\nabc"));
+  ASSERT_TRUE(
+      conn.SendRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\nabc"));
   HttpResult r = conn.ReadResponse(false);
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(echo_calls_, 0);

@@ -36,6 +36,7 @@ class HttpServerTest : public ::testing::Test {
     std::vector<Route> routes;
     routes.push_back({"/hello", {"GET"}, [this](const HttpRequest& req) {
                         ++hello_calls_;
+                        std::lock_guard<std::mutex> lock(mu_);
                         last_hello_method_ = req.method;
                         HttpResponse resp;
                         resp.content_type = "text/plain; version=0.0.4";
@@ -43,14 +44,14 @@ class HttpServerTest : public ::testing::Test {
                         resp.body = "hello\n";
                         return resp;
                       }});
-    routes.push_back({"/inspect", {"GET", "POST", "PUT", "DELETE", "OPTIONS"},
-                      [](const HttpRequest& req) {
-                        HttpResponse resp;
-                        resp.body = "method=" + req.method + "\nquery=" + req.query +
-                                    "\ncustom=" + std::string(req.Header("x-custom-header")) +
-                                    "\nremote=" + req.remote_addr + "\n";
-                        return resp;
-                      }});
+    routes.push_back(
+        {"/inspect", {"GET", "POST", "PUT", "DELETE", "OPTIONS"}, [](const HttpRequest& req) {
+           HttpResponse resp;
+           resp.body = "method=" + req.method + "\nquery=" + req.query +
+                       "\ncustom=" + std::string(req.Header("x-custom-header")) +
+                       "\nremote=" + req.remote_addr + "\n";
+           return resp;
+         }});
     routes.push_back({"/throw", {"GET"}, [](const HttpRequest&) -> HttpResponse {
                         throw std::runtime_error("boom");
                       }});
@@ -58,6 +59,14 @@ class HttpServerTest : public ::testing::Test {
                         HttpResponse resp;
                         resp.status = std::stoi(req.query.substr(req.query.find('=') + 1));
                         resp.body = "x";
+                        return resp;
+                      }});
+    routes.push_back({"/headers", {"GET"}, [](const HttpRequest&) {
+                        HttpResponse resp;
+                        resp.headers = {{"Content-Length", "999"},       {"Date", "yesterday"},
+                                        {"Connection", "upgrade"},       {"Bad\r\nName", "v"},
+                                        {"X-Split", "a\r\nInjected: 1"}, {"X-Fine", "b"}};
+                        resp.body = "ok";
                         return resp;
                       }});
     server_ = MustStart(std::move(routes));
@@ -68,7 +77,8 @@ class HttpServerTest : public ::testing::Test {
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
   std::atomic<int> hello_calls_{0};
-  std::string last_hello_method_;
+  std::mutex mu_;
+  std::string last_hello_method_;  // guarded by mu_
 };
 
 TEST_F(HttpServerTest, BindsEphemeralPort) { EXPECT_GT(port_, 0); }
@@ -82,6 +92,21 @@ TEST_F(HttpServerTest, GetRouteReturnsBodyAndContentType) {
   EXPECT_EQ(r.Header("content-type"), "text/plain; version=0.0.4");
   EXPECT_EQ(r.Header("content-length"), "6");
   EXPECT_EQ(r.Header("x-extra"), "yes");
+}
+
+TEST_F(HttpServerTest, ServerOwnsFramingAndDropsUnsafeHeaders) {
+  HttpResult r = Request(port_, "GET", "/headers");
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok");
+  EXPECT_EQ(r.Header("content-length"), "2");
+  EXPECT_THAT(r.Header("date"),
+              ::testing::MatchesRegex("[A-Z][a-z][a-z], [0-9][0-9] [A-Z][a-z][a-z] [0-9]+ "
+                                      "[0-9][0-9]:[0-9][0-9]:[0-9][0-9] GMT"));
+  EXPECT_EQ(r.Header("connection"), "close");  // the client asked for close
+  EXPECT_EQ(r.headers.count("injected"), 0u);
+  EXPECT_EQ(r.headers.count("x-split"), 0u);
+  EXPECT_EQ(r.Header("x-fine"), "b");
 }
 
 TEST_F(HttpServerTest, UnknownPathIs404) {
@@ -114,6 +139,7 @@ TEST_F(HttpServerTest, HeadRunsGetHandlerWithoutBody) {
   EXPECT_EQ(r.Header("content-length"), "6");
   EXPECT_EQ(r.Header("content-type"), "text/plain; version=0.0.4");
   EXPECT_EQ(hello_calls_, 1);
+  std::lock_guard<std::mutex> lock(mu_);
   EXPECT_EQ(last_hello_method_, "GET");
 }
 
@@ -145,11 +171,14 @@ TEST_F(HttpServerTest, ReasonPhrases) {
     const char* reason;
   };
   const Case cases[] = {
-      {200, "OK"},           {202, "Accepted"},
-      {204, "No Content"},   {400, "Bad Request"},
-      {401, "Unauthorized"}, {404, "Not Found"},
+      {200, "OK"},
+      {202, "Accepted"},
+      {204, "No Content"},
+      {400, "Bad Request"},
+      {401, "Unauthorized"},
+      {404, "Not Found"},
       {405, "Method Not Allowed"},
-      {413, "Payload Too Large"},
+      {413, "Request Entity Too Large"},
       {415, "Unsupported Media Type"},
       {429, "Too Many Requests"},
       {500, "Internal Server Error"},
