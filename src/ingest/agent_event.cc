@@ -7,7 +7,7 @@ namespace {
 
 // Indexed by EventType; the spelling of the `type` field (docs/events.md).
 constexpr std::array<std::string_view, kEventTypeCount> kNames = {
-    "run",  "llm_call", "tool_call", "step",     "hallucination",
+    "run",      "llm_call", "tool_call", "step",     "hallucination",
     "recovery", "approval", "task",      "feedback", "eval",
 };
 
