@@ -64,6 +64,13 @@ Status Exporter::Start() {
     auto wal = Wal::Open(config_.state.dir);
     if (!wal.ok()) return Error{wal.error()};
     wal_ = std::move(wal.value());
+    // A log numbered below the saved sequence was deleted or replaced by hand: replaying it
+    // would skip records, so refuse rather than count wrong.
+    if (saved && wal_->last_seq() < saved->wal_seq) {
+      return Error{"write-ahead log in " + config_.state.dir + " ends at record " +
+                   std::to_string(wal_->last_seq()) + " but the saved state has applied " +
+                   std::to_string(saved->wal_seq) + "; it was modified outside agent_exporter"};
+    }
   }
   pipeline_ = std::make_unique<Pipeline>(*registry_, *windows_, config_, wal_.get());
   if (saved) {

@@ -10,6 +10,7 @@
 #include "app/version.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "generate/metric_table.h"
 
 namespace {
 
@@ -87,6 +88,8 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-config", "Validate a config file and exit");
   check->add_option("--config.file", config_file, "YAML config file")->required();
 
+  auto* catalog = app.add_subcommand("catalog", "Print the metric catalogue as a Markdown table");
+
   CLI11_PARSE(app, argc, argv);
   agx::log::Level level;
   if (!agx::log::ParseLevel(log_level, &level)) {
@@ -117,6 +120,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << config_file << ": config OK\n";
+    return 0;
+  }
+  if (*catalog) {
+    std::cout << agx::MetricTableMarkdown();
     return 0;
   }
   std::cout << app.help();

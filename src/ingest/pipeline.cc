@@ -72,6 +72,8 @@ void Pipeline::ApplyLocked(Source source, std::span<const std::string_view> line
   const auto s = static_cast<std::size_t>(source);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = lines[i];
+    // Blank lines carry no event: skipped, neither applied nor rejected.
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     ParseError err;
     if (line.size() > max_line_bytes_) {
       err = {RejectReason::kLineTooLong, "line exceeds ingest.max_line_bytes"};

@@ -110,6 +110,11 @@ def main():
                 f.write(data[pos:pos + n])
             pos += n
             if not rotated and pos > len(data) // 2:
+                # Writers rotate between lines: finish the current line first.
+                end = data.index(b"\n", pos) + 1 if b"\n" in data[pos:] else len(data)
+                with open(live, "ab") as f:
+                    f.write(data[pos:end])
+                pos = end
                 os.rename(live, os.path.join(tmp, "events-1.jsonl"))
                 rotated = True
             time.sleep(rng.uniform(0.0, 0.01))
@@ -136,14 +141,14 @@ def main():
                            for i in range(n))
             req = urllib.request.Request("http://127.0.0.1:%d/v1/events" % port, data=body.encode(),
                                          headers={"Content-Type": "application/x-ndjson"}, method="POST")
+            ok = False
             try:
                 with urllib.request.urlopen(req, timeout=10) as r:
                     ok = r.status == 200 and json.loads(r.read())["accepted"] == n
-                with push_lock:
-                    (acked if ok else unacked)[agent] = n
-            except (urllib.error.URLError, ConnectionError, OSError):
-                with push_lock:
-                    unacked[agent] = n
+            except Exception:  # killed mid-request or mid-response: not acknowledged
+                ok = False
+            with push_lock:
+                (acked if ok else unacked)[agent] = n
 
     exporter.start()
     threads = [threading.Thread(target=writer), threading.Thread(target=pusher)]
