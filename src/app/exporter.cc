@@ -104,7 +104,6 @@ Status Exporter::Start() {
   auto http = HttpServer::Start(http_options, std::move(routes));
   if (!http.ok()) return Error{http.error()};
   http_ = std::move(http.value());
-  log::Info("listening", {{"address", config_.web.listen_address}, {"port", std::to_string(port())}});
 
   TailOptions tail_options;
   tail_options.patterns = config_.ingest.files;

@@ -26,7 +26,8 @@ void ExemplarSlot::Record(const ExemplarRef& ref, double v) {
     return;
   }
   std::memcpy(trace_id.data(), ref.trace_id.data(), ref.trace_id.size());
-  std::memcpy(span_id.data(), ref.span_id.data(), ref.span_id.size());
+  // memcpy from a null pointer is undefined even for 0 bytes (an absent span_id).
+  if (!ref.span_id.empty()) std::memcpy(span_id.data(), ref.span_id.data(), ref.span_id.size());
   trace_len = static_cast<std::uint8_t>(ref.trace_id.size());
   span_len = static_cast<std::uint8_t>(ref.span_id.size());
   value = v;

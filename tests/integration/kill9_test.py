@@ -151,7 +151,8 @@ def main():
                 (acked if ok else unacked)[agent] = n
 
     exporter.start()
-    threads = [threading.Thread(target=writer), threading.Thread(target=pusher)]
+    # Daemon threads: a failure below must end the test, not wait for them.
+    threads = [threading.Thread(target=writer, daemon=True), threading.Thread(target=pusher, daemon=True)]
     for t in threads:
         t.start()
     try:
