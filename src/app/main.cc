@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "app/exporter.h"
@@ -10,6 +11,7 @@
 #include "app/version.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "generate/generate.h"
 #include "generate/metric_table.h"
 
 namespace {
@@ -90,6 +92,17 @@ int main(int argc, char** argv) {
 
   auto* catalog = app.add_subcommand("catalog", "Print the metric catalogue as a Markdown table");
 
+  std::string output;
+  auto* rules = app.add_subcommand("rules", "Write Prometheus alerting and recording rules");
+  rules->add_option("--config.file", config_file, "YAML config file (built-in defaults if none)");
+  rules->add_option("--output", output, "Output directory")->required();
+  auto* dashboards = app.add_subcommand("dashboards", "Write Grafana dashboards and datasource provisioning");
+  dashboards->add_option("--config.file", config_file, "YAML config file (built-in defaults if none)");
+  dashboards->add_option("--output", output, "Output directory")->required();
+  auto* alertmanager = app.add_subcommand("alertmanager", "Write the Alertmanager routing config");
+  alertmanager->add_option("--config.file", config_file, "YAML config file (built-in defaults if none)");
+  alertmanager->add_option("--output", output, "Output file")->required();
+
   CLI11_PARSE(app, argc, argv);
   agx::log::Level level;
   if (!agx::log::ParseLevel(log_level, &level)) {
@@ -120,6 +133,26 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << config_file << ": config OK\n";
+    return 0;
+  }
+  if (*rules || *dashboards || *alertmanager) {
+    auto config = LoadOrDefaults(config_file);
+    if (!config.ok()) {
+      std::cerr << config.error() << "\n";
+      return 1;
+    }
+    agx::Status written = agx::OkStatus();
+    if (*rules) written = agx::WriteGeneratedFiles(agx::GenerateRules(*config), output);
+    if (*dashboards) written = agx::WriteGeneratedFiles(agx::GenerateDashboards(*config), output);
+    if (*alertmanager) {
+      std::filesystem::path out(output);
+      written = agx::WriteGeneratedFiles({{out.filename().string(), agx::GenerateAlertmanager(*config)}},
+                                         out.has_parent_path() ? out.parent_path().string() : ".");
+    }
+    if (!written.ok()) {
+      std::cerr << written.error() << "\n";
+      return 1;
+    }
     return 0;
   }
   if (*catalog) {

@@ -50,6 +50,60 @@ struct RegistryConfig {
   std::map<MetricId, std::vector<double>> buckets;      ///< overrides by metric
 };
 
+/// One alert's tunables (section `alerts.rules.<AlertName>`). Each alert reads only the
+/// fields its runbook entry names (docs/runbooks.md); DefaultAlertRules() has every alert.
+struct AlertRuleConfig {
+  bool enabled = true;
+  std::string severity;                    ///< P1 | P2 | P3
+  std::chrono::seconds for_duration{0};    ///< `for:`
+  std::chrono::seconds window{0};          ///< the rate/ratio window
+  std::chrono::seconds baseline{0};        ///< baseline window or offset, where used
+  double threshold = 0;                    ///< ratio, seconds, count or USD, per alert
+  double factor = 0;                       ///< multiple of the baseline, where used
+  double min_rate = 0;                     ///< volume guard in events per second, where used
+};
+
+/// Section `alerts`: what `agent_exporter rules` generates.
+struct AlertsConfig {
+  /// Base of every runbook_url; the anchor is the lower-cased alert name.
+  std::string runbook_url =
+      "https://github.com/agent-exporter/agent_exporter/blob/main/docs/runbooks.md";
+  /// Grafana base URL for dashboard links in annotations.
+  std::string grafana_url = "http://localhost:3000";
+  /// Extra label matchers added to every selector, e.g. `job="agent_exporter"` (may be empty).
+  std::string selector;
+  double slo_objective = 0.99;                               ///< run success SLO (0..1)
+  std::chrono::seconds slo_period{std::chrono::hours(24 * 30)};
+  double daily_budget_usd_per_agent = 100;                   ///< AgentDailyBudgetExceeded
+  double daily_budget_usd_total = 500;
+  std::map<std::string, AlertRuleConfig> rules;              ///< by alert name
+};
+
+/// Section `dashboards`: what `agent_exporter dashboards` generates.
+struct DashboardsConfig {
+  std::string uid_prefix = "agx";            ///< dashboard uids are <prefix>-<name>
+  std::string prometheus_url = "http://localhost:9090";  ///< for the datasource provisioning
+  std::string scrape_interval = "15s";       ///< datasource timeInterval ($__rate_interval)
+  std::string trace_datasource_uid = "tempo";  ///< exemplar trace links; empty: url instead
+  std::string trace_url;  ///< used when trace_datasource_uid is empty, e.g. https://…/${__value.raw}
+};
+
+/// Section `alertmanager`: what `agent_exporter alertmanager` generates.
+/// P1 goes to the pager and chat, P2 to chat, P3 is recorded only (no notification).
+struct AlertmanagerConfig {
+  std::string pagerduty_routing_key_file = "/etc/alertmanager/secrets/pagerduty_key";
+  std::string slack_api_url_file = "/etc/alertmanager/secrets/slack_url";
+  std::string slack_channel = "#agent-alerts";
+  /// When set, the pager and chat receivers are webhooks to these URLs instead (tests,
+  /// or a bridge such as alertmanager-webhook adapters).
+  std::string pager_webhook_url;
+  std::string chat_webhook_url;
+  std::vector<std::string> group_by = {"alertname", "agent_id"};
+  std::chrono::seconds group_wait{30};
+  std::chrono::seconds group_interval{std::chrono::minutes(5)};
+  std::chrono::seconds repeat_interval{std::chrono::hours(4)};
+};
+
 struct Config {
   std::string source_path;  ///< file it was loaded from; empty for built-in defaults
   WebConfig web;
@@ -57,10 +111,17 @@ struct Config {
   StateConfig state;
   RegistryConfig registry;
   std::vector<ModelPrice> pricing;  ///< see FindPrice; a `pricing:` section replaces the list
+  AlertsConfig alerts;              ///< rules start from DefaultAlertRules()
+  DashboardsConfig dashboards;
+  AlertmanagerConfig alertmanager;
 
   /// Built-in defaults, including the shipped list prices.
   static Config Defaults();
 };
+
+/// Every alert agent_exporter generates, with its default tunables (from the source
+/// article where it gives them). Names are a contract.
+std::map<std::string, AlertRuleConfig> DefaultAlertRules();
 
 /// Loads and validates `path`. On failure the error lists every problem found, one per
 /// line, each as "path:line:column: message" (line and column 1-based); a file that cannot

@@ -1,0 +1,1 @@
+target_sources(agx_generate PRIVATE ${CMAKE_CURRENT_LIST_DIR}/rules.cc)
