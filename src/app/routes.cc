@@ -96,7 +96,8 @@ HttpResponse Exporter::HandlePush(const HttpRequest& req) {
   }
   std::string storage;
   std::vector<std::string_view> lines;
-  if (auto s = SplitPushBody(req.body, &storage, &lines); !s.ok()) {
+  std::vector<std::size_t> line_numbers;
+  if (auto s = SplitPushBody(req.body, &storage, &lines, &line_numbers); !s.ok()) {
     return respond(JsonError(400, s.error()));
   }
   if (lines.empty()) return respond(JsonError(400, "empty body: no events"));
@@ -108,7 +109,8 @@ HttpResponse Exporter::HandlePush(const HttpRequest& req) {
   }
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& e : result->errors) {
-    errors.push_back({{"line", e.line}, {"reason", RejectReasonName(e.reason)}, {"message", e.message}});
+    std::size_t line = line_numbers.empty() ? e.line : line_numbers[e.line - 1];
+    errors.push_back({{"line", line}, {"reason", RejectReasonName(e.reason)}, {"message", e.message}});
   }
   nlohmann::json body = {{"accepted", result->accepted},
                          {"rejected", result->rejected},

@@ -11,7 +11,11 @@ namespace agx {
 
 /// Fills `lines` with views into `body` (NDJSON) or into `*storage` (JSON array, each
 /// element re-serialized). Fails only when the body is a JSON array that does not parse.
+/// For NDJSON, `line_numbers` (optional) receives each kept line's 1-based line number in
+/// the body, so errors can name the real line although blank lines are dropped; for a JSON
+/// array it is left empty (errors count elements).
 Status SplitPushBody(std::string_view body, std::string* storage,
-                     std::vector<std::string_view>* lines);
+                     std::vector<std::string_view>* lines,
+                     std::vector<std::size_t>* line_numbers = nullptr);
 
 }  // namespace agx

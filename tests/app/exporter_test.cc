@@ -115,6 +115,15 @@ TEST_F(ExporterTest, PushAppliesValidLinesAndReportsBadOnes) {
   EXPECT_EQ(Sample(m, "agent_exporter_push_requests_total{code=\"200\"}"), 1);
 }
 
+TEST_F(ExporterTest, PushErrorsNameTheRealLineDespiteBlankLines) {
+  Start();
+  HttpResult r = Push("\n{\"type\":\"run\",\"agent_id\":\"a\",\"status\":\"success\"}\n\r\n  \nnope\n");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"accepted\":1"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"rejected\":1"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("{\"line\":5,"), std::string::npos) << r.body;
+}
+
 TEST_F(ExporterTest, PushStatusCodes) {
   config_.web.max_body_bytes = 1024;
   Start();

@@ -23,9 +23,11 @@
 #define AGX_ASAN 1
 #endif
 
+#ifndef AGX_ASAN
 namespace {
 std::atomic<long> g_allocations{0};
 }  // namespace
+#endif
 
 #ifndef AGX_ASAN
 // GCC 12 warns about free() on memory from `operator new` once these are inlined, although

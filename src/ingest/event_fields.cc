@@ -1,0 +1,89 @@
+#include "ingest/event_fields.h"
+
+#include <cstdint>
+
+namespace agx::detail {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+unsigned DaysInMonth(int y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+}  // namespace
+
+bool ParseRfc3339(std::string_view s, double* out) {
+  std::size_t i = 0;
+  auto num = [&](std::size_t width, int* v) {
+    if (s.size() - i < width) return false;
+    *v = 0;
+    for (std::size_t k = 0; k < width; ++k, ++i) {
+      if (!IsDigit(s[i])) return false;
+      *v = *v * 10 + (s[i] - '0');
+    }
+    return true;
+  };
+  auto lit = [&](std::string_view chars) {
+    if (i >= s.size() || chars.find(s[i]) == std::string_view::npos) return false;
+    ++i;
+    return true;
+  };
+  int y, mo, d, h, mi, sec;
+  if (!num(4, &y) || !lit("-") || !num(2, &mo) || !lit("-") || !num(2, &d) || !lit("Tt ") ||
+      !num(2, &h) || !lit(":") || !num(2, &mi) || !lit(":") || !num(2, &sec)) {
+    return false;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > DaysInMonth(y, mo) || h > 23 ||
+      mi > 59 || sec > 60) {
+    return false;
+  }
+  double frac = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    const std::size_t start = i;
+    double scale = 0.1;
+    for (; i < s.size() && IsDigit(s[i]); ++i, scale /= 10) frac += (s[i] - '0') * scale;
+    if (i == start) return false;
+  }
+  int offset = 0;
+  if (!lit("Zz")) {
+    if (i >= s.size() || (s[i] != '+' && s[i] != '-')) return false;
+    const int sign = s[i++] == '-' ? -1 : 1;
+    int oh, om;
+    if (!num(2, &oh) || !lit(":") || !num(2, &om) || oh > 23 || om > 59) return false;
+    offset = sign * (oh * 3600 + om * 60);
+  }
+  if (i != s.size()) return false;
+  const std::int64_t secs = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+  if (secs < 0) return false;
+  *out = static_cast<double>(secs) + frac;
+  return true;
+}
+
+bool NormalizeHexId(std::string_view s, std::size_t want, char* buf) {
+  if (s.size() != want) return false;
+  bool nonzero = false;
+  for (std::size_t i = 0; i < want; ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    if (!IsDigit(c) && !(c >= 'a' && c <= 'f')) return false;
+    nonzero |= c != '0';
+    buf[i] = c;
+  }
+  return nonzero;
+}
+
+}  // namespace agx::detail

@@ -1,0 +1,676 @@
+#include "ingest/pipeline.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "registry/registry.h"
+#include "registry/sliding_window.h"
+#include "state/temp_dir.h"
+#include "state/wal.h"
+
+namespace agx {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+using Labels = std::vector<std::string>;
+
+const SeriesSnapshot* FindSeries(const Snapshot& s, std::string_view family, const Labels& labels) {
+  const FamilySnapshot* f = s.Find(family);
+  if (f == nullptr) return nullptr;
+  for (const SeriesSnapshot& series : f->series) {
+    if (series.label_values == labels) return &series;
+  }
+  return nullptr;
+}
+
+/// The value of a counter series, or nullopt when the series does not exist.
+std::optional<double> Value(const Snapshot& s, std::string_view family, const Labels& labels) {
+  const SeriesSnapshot* series = FindSeries(s, family, labels);
+  if (series == nullptr) return std::nullopt;
+  return series->value;
+}
+
+double Sum(const Snapshot& s, std::string_view family) {
+  const FamilySnapshot* f = s.Find(family);
+  double sum = 0;
+  if (f != nullptr) {
+    for (const SeriesSnapshot& series : f->series) sum += series.value;
+  }
+  return sum;
+}
+
+std::size_t SeriesCount(const Snapshot& s, std::string_view family) {
+  const FamilySnapshot* f = s.Find(family);
+  return f == nullptr ? 0 : f->series.size();
+}
+
+/// Every counter value and histogram count/sum/bucket, keyed "family{labels}": what
+/// exactly-once must reproduce (exemplars and gauges excluded).
+std::map<std::string, double> Totals(const Snapshot& s) {
+  std::map<std::string, double> out;
+  for (const FamilySnapshot& f : s.families) {
+    for (const SeriesSnapshot& series : f.series) {
+      std::string key = f.name + "{";
+      for (const std::string& v : series.label_values) key += v + ",";
+      key += "}";
+      if (f.type == MetricType::kCounter) {
+        out[key] = series.value;
+      } else if (f.type == MetricType::kHistogram) {
+        out[key + "sum"] = series.sum;
+        for (std::size_t b = 0; b < series.bucket_counts.size(); ++b) {
+          out[key + "bucket" + std::to_string(b)] = static_cast<double>(series.bucket_counts[b]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::string RunLine(std::string_view agent, std::string_view extra = "") {
+  return R"({"type":"run","agent_id":")" + std::string(agent) +
+         R"(","status":"success","duration_ms":1250,"ts":1763700000.5)" + std::string(extra) + "}";
+}
+
+/// A valid run event of exactly `n` bytes (n >= 60).
+std::string RunOfSize(std::size_t n) {
+  const std::string head = R"({"type":"run","agent_id":"a","status":"success","pad":")";
+  return head + std::string(n - head.size() - 2, 'x') + "\"}";
+}
+
+std::vector<std::string_view> Views(const std::vector<std::string>& lines) {
+  return {lines.begin(), lines.end()};
+}
+
+constexpr char kRequests[] = "agent_requests_total";
+constexpr char kEvents[] = "agent_exporter_events_total";
+constexpr char kRejected[] = "agent_exporter_events_rejected_total";
+
+/// A registry, windows and pipeline built from `config` (the shipped defaults unless
+/// changed), optionally with a WAL.
+struct Harness {
+  explicit Harness(Config c = Config::Defaults(), Wal* wal = nullptr)
+      : config(std::move(c)),
+        windows(registry, config.registry.window),
+        pipeline(registry, windows, config, wal) {}
+
+  Snapshot Collect() const { return registry.Collect(); }
+
+  Config config;
+  Registry registry;
+  TaskWindows windows;
+  Pipeline pipeline;
+};
+
+std::unique_ptr<Wal> MustOpenWal(const std::string& dir) {
+  auto wal = Wal::Open(dir);
+  if (!wal.ok()) ADD_FAILURE() << wal.error();
+  return wal.ok() ? std::move(*wal) : nullptr;
+}
+
+/// seq -> payload of every record in `wal`.
+std::map<std::uint64_t, std::string> Records(Wal& wal) {
+  std::map<std::uint64_t, std::string> out;
+  auto st = wal.Replay(0, [&](std::uint64_t seq, std::string_view p) { out[seq] = p; });
+  EXPECT_TRUE(st.ok()) << st.error();
+  return out;
+}
+
+std::size_t CountOf(std::string_view text, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string_view::npos;
+       pos = text.find(needle, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// Lines: blank, too long, oversized, rejection counters.
+
+TEST(PipelineTest, BlankLinesAreNeitherAppliedNorRejected) {
+  Harness h;
+  const std::vector<std::string> lines = {"", " ", "\t", "\r", " \t\r \t", RunLine("a"), ""};
+  const FilePosition pos{"/logs/a.jsonl", 1, 2, 100};
+  h.pipeline.OnLines(pos, Views(lines), 0);
+  Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, kEvents, {"file", "run"}), 1);
+  EXPECT_EQ(Sum(s, kRejected), 0);
+
+  const BatchResult r = h.pipeline.Apply(Source::kPush, Views(lines), true);
+  EXPECT_EQ(r.accepted, 1u);
+  EXPECT_EQ(r.rejected, 0u);
+  EXPECT_TRUE(r.errors.empty());
+  s = h.Collect();
+  EXPECT_EQ(Value(s, kEvents, {"push", "run"}), 1);
+  EXPECT_EQ(Sum(s, kRejected), 0);
+  EXPECT_EQ(Sum(s, kRequests), 2);
+}
+
+TEST(PipelineTest, EveryRejectionSeriesIsExportedAtZeroFromTheStart) {
+  Harness h;
+  const Snapshot s = h.Collect();
+  for (const char* source : {"file", "push"}) {
+    for (std::size_t r = 1; r < kRejectReasonCount; ++r) {
+      const std::string reason(RejectReasonName(static_cast<RejectReason>(r)));
+      SCOPED_TRACE(std::string(source) + "/" + reason);
+      EXPECT_EQ(Value(s, kRejected, {source, reason}), 0);
+    }
+    for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+      EXPECT_EQ(Value(s, kEvents, {source, std::string(EventTypeName(static_cast<EventType>(t)))}),
+                0);
+    }
+  }
+}
+
+TEST(PipelineTest, LinesOverMaxLineBytesAreRejectedAsLineTooLong) {
+  Config config = Config::Defaults();
+  config.ingest.max_line_bytes = 120;
+  Harness h(config);
+  const std::string at_limit = RunOfSize(config.ingest.max_line_bytes);
+  const std::string over = RunOfSize(config.ingest.max_line_bytes + 1);
+  const std::vector<std::string> lines = {at_limit, over, over};
+  const BatchResult r = h.pipeline.Apply(Source::kFile, Views(lines), true);
+  EXPECT_EQ(r.accepted, 1u);
+  EXPECT_EQ(r.rejected, 2u);
+  EXPECT_EQ(r.rejected_by_reason[static_cast<std::size_t>(RejectReason::kLineTooLong)], 2u);
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.errors[0].line, 2u);
+  EXPECT_EQ(r.errors[0].reason, RejectReason::kLineTooLong);
+  EXPECT_THAT(r.errors[0].message, HasSubstr("max_line_bytes"));
+  EXPECT_EQ(r.errors[1].line, 3u);
+
+  h.pipeline.OnLines({"/logs/a.jsonl", 1, 2, 10}, Views(lines), 0);
+  Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, kRejected, {"file", "line_too_long"}), 4);
+  EXPECT_EQ(Value(s, kEvents, {"file", "run"}), 2);
+
+  // Push checks the same limit, counted under source="push".
+  auto pushed = h.pipeline.Push(Views(lines));
+  ASSERT_TRUE(pushed.ok()) << pushed.error();
+  EXPECT_EQ(pushed->accepted, 1u);
+  EXPECT_EQ(pushed->rejected, 2u);
+  s = h.Collect();
+  EXPECT_EQ(Value(s, kRejected, {"push", "line_too_long"}), 2);
+  EXPECT_EQ(Value(s, kRejected, {"file", "line_too_long"}), 4);
+}
+
+TEST(PipelineTest, OversizedLinesFromTheTailerAreCountedAsLineTooLong) {
+  Harness h;
+  const std::vector<std::string> lines = {RunLine("a")};
+  FilePosition pos{"/logs/a.jsonl", 1, 2, 100};
+  h.pipeline.OnLines(pos, Views(lines), 3);
+  EXPECT_EQ(Value(h.Collect(), kRejected, {"file", "line_too_long"}), 3);
+  pos.offset = 5000;
+  h.pipeline.OnLines(pos, {}, 2);  // only skipped lines in this read
+  pos.offset = 6000;
+  h.pipeline.OnLines(pos, Views(lines), 0);
+  const Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, kRejected, {"file", "line_too_long"}), 5);
+  EXPECT_EQ(Value(s, kRejected, {"push", "line_too_long"}), 0);
+  EXPECT_EQ(Value(s, kEvents, {"file", "run"}), 2);
+  EXPECT_THAT(h.pipeline.Positions(), ElementsAre(pos));
+}
+
+TEST(PipelineTest, RejectedLinesAreCountedBySourceAndReasonAndNothingOfThemIsApplied) {
+  Harness h;
+  const std::vector<std::string> lines = {
+      "not json",
+      "{\"type\":\"run\",\"agent_id\":\"\xff\",\"status\":\"success\"}",
+      R"({"type":"teleport","agent_id":"a"})",
+      R"({"type":"tool_call","agent_id":"a","status":"success"})",
+      R"({"type":"run","agent_id":"a","status":"success","duration_ms":"fast"})",
+      R"({"type":"run","agent_id":"a","status":"maybe"})",
+      RunLine("a"),
+  };
+  h.pipeline.OnLines({"/logs/a.jsonl", 1, 2, 10}, Views(lines), 0);
+  const BatchResult r = h.pipeline.Apply(Source::kPush, Views(lines), true);
+  EXPECT_EQ(r.accepted, 1u);
+  EXPECT_EQ(r.rejected, 6u);
+  ASSERT_EQ(r.errors.size(), 6u);
+  for (std::size_t i = 0; i < r.errors.size(); ++i) EXPECT_EQ(r.errors[i].line, i + 1);
+  const Snapshot s = h.Collect();
+  for (const char* source : {"file", "push"}) {
+    SCOPED_TRACE(source);
+    EXPECT_EQ(Value(s, kRejected, {source, "invalid_json"}), 1);
+    EXPECT_EQ(Value(s, kRejected, {source, "invalid_utf8"}), 1);
+    EXPECT_EQ(Value(s, kRejected, {source, "unknown_type"}), 1);
+    EXPECT_EQ(Value(s, kRejected, {source, "missing_field"}), 1);
+    EXPECT_EQ(Value(s, kRejected, {source, "wrong_type"}), 1);
+    EXPECT_EQ(Value(s, kRejected, {source, "invalid_value"}), 1);
+    EXPECT_EQ(Value(s, kEvents, {source, "run"}), 1);
+  }
+  // Only the valid run reached the metrics (twice: once per source).
+  EXPECT_EQ(Value(s, kRequests, {"a", "success"}), 2);
+  EXPECT_EQ(SeriesCount(s, kRequests), 1u);
+  EXPECT_EQ(SeriesCount(s, "agent_tool_calls_total"), 0u);
+}
+
+// ---------------------------------------------------------------------------------------
+// File positions.
+
+TEST(PipelineTest, PositionsAreTrackedPerFileIdentityAndForgottenOnClose) {
+  Harness h;
+  const std::vector<std::string> lines = {RunLine("a")};
+  const FilePosition a1{"/logs/app.log", 7, 100, 50};
+  const FilePosition b{"/logs/other.log", 7, 101, 10};
+  const FilePosition a_other_dev{"/mnt/app.log", 8, 100, 5};  // same inode, other device
+  h.pipeline.OnLines(a1, Views(lines), 0);
+  h.pipeline.OnLines(b, Views(lines), 0);
+  h.pipeline.OnLines(a_other_dev, Views(lines), 0);
+  EXPECT_THAT(h.pipeline.Positions(), ElementsAre(a1, b, a_other_dev));
+
+  // The same file (dev, ino), renamed by rotation and read further: one entry, updated.
+  const FilePosition a2{"/logs/app.log.1", 7, 100, 90};
+  h.pipeline.OnLines(a2, Views(lines), 0);
+  EXPECT_THAT(h.pipeline.Positions(), ElementsAre(a2, b, a_other_dev));
+
+  // Capture persists the same positions.
+  EXPECT_THAT(h.pipeline.Capture().files, ElementsAre(a2, b, a_other_dev));
+
+  // Closing forgets by identity, whatever path or offset the close reports.
+  h.pipeline.OnFileClosed({"/logs/app.log.1", 7, 100, 90});
+  EXPECT_THAT(h.pipeline.Positions(), ElementsAre(b, a_other_dev));
+  h.pipeline.OnFileClosed({"/somewhere/else", 8, 100, 0});
+  EXPECT_THAT(h.pipeline.Positions(), ElementsAre(b));
+  h.pipeline.OnFileClosed({"/never/seen", 9, 9, 0});  // unknown file: no effect
+  EXPECT_THAT(h.pipeline.Positions(), ElementsAre(b));
+  EXPECT_THAT(h.pipeline.Capture().files, ElementsAre(b));
+  EXPECT_EQ(Value(h.Collect(), kEvents, {"file", "run"}), 4);
+}
+
+TEST(PipelineTest, RestoredPositionsAreReturnedAndUpdated) {
+  Harness h;
+  PersistedState state;
+  state.files = {{"/logs/a.log", 1, 1, 100}, {"/logs/b.log", 1, 2, 200}};
+  state.wal_seq = 0;
+  h.pipeline.Restore(state);
+  EXPECT_EQ(h.pipeline.Positions(), state.files);
+  const std::vector<std::string> lines = {RunLine("a")};
+  h.pipeline.OnLines({"/logs/b.log", 1, 2, 300}, Views(lines), 0);
+  EXPECT_THAT(h.pipeline.Positions(),
+              ElementsAre(state.files[0], FilePosition{"/logs/b.log", 1, 2, 300}));
+}
+
+// ---------------------------------------------------------------------------------------
+// Push and the WAL.
+
+TEST(PipelineTest, PushWritesOnlyValidLinesToTheWalAndAppliesThem) {
+  agx::testing::TempDir dir;
+  auto wal = MustOpenWal(dir.path());
+  ASSERT_NE(wal, nullptr);
+  Harness h(Config::Defaults(), wal.get());
+  const std::vector<std::string> lines = {RunLine("a"), "garbage", RunLine("b"),
+                                          R"({"type":"run","agent_id":"c"})"};
+  auto r = h.pipeline.Push(Views(lines));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->accepted, 2u);
+  EXPECT_EQ(r->rejected, 2u);
+  ASSERT_EQ(r->errors.size(), 2u);
+  EXPECT_EQ(r->errors[0].line, 2u);
+  EXPECT_EQ(r->errors[0].reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(r->errors[1].line, 4u);
+  EXPECT_EQ(r->errors[1].reason, RejectReason::kMissingField);
+  EXPECT_THAT(r->errors[1].message, HasSubstr("status"));
+
+  EXPECT_EQ(wal->last_seq(), 1u);
+  const auto records = Records(*wal);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records.at(1), RunLine("a") + "\n" + RunLine("b") + "\n");
+
+  const Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, kRequests, {"a", "success"}), 1);
+  EXPECT_EQ(Value(s, kRequests, {"b", "success"}), 1);
+  EXPECT_EQ(Value(s, kEvents, {"push", "run"}), 2);
+  EXPECT_EQ(Value(s, kRejected, {"push", "invalid_json"}), 1);
+  EXPECT_EQ(Value(s, kRejected, {"push", "missing_field"}), 1);
+  EXPECT_EQ(h.pipeline.Capture().wal_seq, 1u);
+}
+
+TEST(PipelineTest, PushWithOnlyInvalidLinesAppliesNothingAndWritesNothing) {
+  agx::testing::TempDir dir;
+  auto wal = MustOpenWal(dir.path());
+  ASSERT_NE(wal, nullptr);
+  Harness h(Config::Defaults(), wal.get());
+  const std::vector<std::string> lines = {"{", R"({"type":"run"})", "[1]"};
+  const std::uint64_t bytes = wal->bytes();
+  auto r = h.pipeline.Push(Views(lines));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->accepted, 0u);
+  EXPECT_EQ(r->rejected, 3u);
+  EXPECT_EQ(r->errors.size(), 3u);
+  EXPECT_EQ(wal->last_seq(), 0u);
+  EXPECT_EQ(wal->bytes(), bytes);
+  EXPECT_TRUE(Records(*wal).empty());
+  const Snapshot s = h.Collect();
+  EXPECT_EQ(Sum(s, kEvents), 0);
+  EXPECT_EQ(Sum(s, kRejected), 3);
+  EXPECT_EQ(SeriesCount(s, kRequests), 0u);
+  EXPECT_EQ(h.pipeline.Capture().wal_seq, 0u);
+
+  // An empty push is no record either.
+  auto empty = h.pipeline.Push({});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->accepted + empty->rejected, 0u);
+  EXPECT_EQ(wal->last_seq(), 0u);
+}
+
+TEST(PipelineTest, PushReportsAtMostTheErrorLimitButCountsEveryRejection) {
+  Harness h;  // no WAL: applied without durability
+  std::vector<std::string> lines(BatchResult::kMaxReportedErrors + 50, "nope");
+  lines.push_back(RunLine("a"));
+  auto r = h.pipeline.Push(Views(lines));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->accepted, 1u);
+  EXPECT_EQ(r->rejected, BatchResult::kMaxReportedErrors + 50);
+  EXPECT_EQ(r->errors.size(), BatchResult::kMaxReportedErrors);
+  EXPECT_EQ(r->errors.back().line, BatchResult::kMaxReportedErrors);
+  EXPECT_EQ(Value(h.Collect(), kRejected, {"push", "invalid_json"}),
+            static_cast<double>(BatchResult::kMaxReportedErrors + 50));
+  EXPECT_EQ(h.pipeline.Capture().wal_seq, 0u);
+}
+
+// A write error (here: the file size limit, which also applies to root) fails the push and
+// applies nothing, so nothing is acknowledged that the WAL does not hold.
+TEST(PipelineTest, PushFailsAndAppliesNothingWhenTheWalCannotBeWritten) {
+  agx::testing::TempDir dir;
+  auto wal = MustOpenWal(dir.path());
+  ASSERT_NE(wal, nullptr);
+  Harness h(Config::Defaults(), wal.get());
+  const std::vector<std::string> first = {RunLine("a")};
+  ASSERT_TRUE(h.pipeline.Push(Views(first)).ok());
+  const Snapshot before = h.Collect();
+
+  const std::vector<std::string> lines = {RunLine("b"), "invalid", RunLine("c")};
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto* old_handler = ::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of a signal
+  rlimit limited = old;
+  limited.rlim_cur = wal->bytes();  // the segment may not grow
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  auto failed = h.pipeline.Push(Views(lines));
+  // Restore before any assertion, so that the test's own output is not limited.
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+  ::signal(SIGXFSZ, old_handler);
+
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(failed.error(), HasSubstr("write-ahead log"));
+  EXPECT_EQ(wal->last_seq(), 1u);
+  const Snapshot after = h.Collect();
+  EXPECT_EQ(Totals(after), Totals(before)) << "nothing applied, not even the rejections";
+  EXPECT_EQ(h.pipeline.Capture().wal_seq, 1u);
+
+  // The failed record was cut off: the next push is logged right after the first.
+  auto retried = h.pipeline.Push(Views(lines));
+  ASSERT_TRUE(retried.ok()) << retried.error();
+  EXPECT_EQ(retried->accepted, 2u);
+  const auto records = Records(*wal);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records.at(2), RunLine("b") + "\n" + RunLine("c") + "\n");
+  EXPECT_EQ(Value(h.Collect(), kRequests, {"b", "success"}), 1);
+}
+
+// Two threads push while a third captures: every captured state holds exactly the batches
+// whose WAL records it covers (seq <= wal_seq), never a batch without its sequence number or
+// the reverse. Restoring any captured state and replaying the WAL after it gives exactly the
+// final totals: each batch counted once.
+TEST(PipelineTest, CaptureIsConsistentWithTheWalUnderConcurrentPushes) {
+  agx::testing::TempDir dir;
+  auto wal = MustOpenWal(dir.path());
+  ASSERT_NE(wal, nullptr);
+  Harness h(Config::Defaults(), wal.get());
+
+  constexpr int kBatchesPerThread = 60;
+  constexpr int kBatches = 2 * kBatchesPerThread;
+  constexpr int kCaptures = 200;
+  // Batches differ by thread (3 or 5 runs, plus an llm_call, a tool_call and a task), so
+  // a count that matches proves which batches are in. Every value added (1.25 s, 0.03125 s,
+  // $0.5, $0.25) is exact in binary, so totals do not depend on the order of additions.
+  auto make_batch = [](std::string_view agent, int runs) {
+    std::vector<std::string> b;
+    for (int i = 0; i < runs; ++i) {
+      b.push_back(RunLine(agent, R"(,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736")"));
+    }
+    b.push_back(R"({"type":"llm_call","agent_id":")" + std::string(agent) +
+                R"(","model":"claude-sonnet-4-5","input_tokens":1000,"output_tokens":10,"cost_usd":0.5})");
+    b.push_back(R"({"type":"tool_call","agent_id":")" + std::string(agent) +
+                R"(","tool_name":"search","status":"success","duration_ms":31.25})");
+    b.push_back(R"({"type":"task","agent_id":")" + std::string(agent) +
+                R"(","task_type":"t","outcome":"completed","cost_usd":0.25})");
+    return b;
+  };
+  const std::vector<std::string> batch_a = make_batch("a", 3);
+  const std::vector<std::string> batch_b = make_batch("b", 5);
+
+  // Lock-step gates (no sleeps) make the captures interleave with the pushes: capture i
+  // waits for about 0.6 i pushes, push j for about j / 0.6 captures. They cannot both wait.
+  std::atomic<int> next_push{0};
+  std::atomic<int> pushes_done{0};
+  std::atomic<int> captures_done{0};
+  std::atomic<int> push_failures{0};
+  auto pusher = [&](const std::vector<std::string>& batch) {
+    const std::vector<std::string_view> views = Views(batch);
+    for (int k = 0; k < kBatchesPerThread; ++k) {
+      const int j = next_push.fetch_add(1);
+      while (captures_done.load() < j * kCaptures / kBatches - 4) std::this_thread::yield();
+      auto r = h.pipeline.Push(views);
+      if (!r.ok() || r->accepted != batch.size()) push_failures.fetch_add(1);
+      pushes_done.fetch_add(1);
+    }
+  };
+  std::vector<PersistedState> states;
+  states.reserve(kCaptures);
+  std::thread capturer([&] {
+    for (int i = 0; i < kCaptures; ++i) {
+      while (pushes_done.load() < i * kBatches / kCaptures - 2) std::this_thread::yield();
+      states.push_back(h.pipeline.Capture());
+      captures_done.fetch_add(1);
+    }
+  });
+  std::thread ta(pusher, std::cref(batch_a));
+  std::thread tb(pusher, std::cref(batch_b));
+  ta.join();
+  tb.join();
+  capturer.join();
+  ASSERT_EQ(push_failures.load(), 0);
+  ASSERT_EQ(wal->last_seq(), static_cast<std::uint64_t>(kBatches));
+
+  // Runs per record, from the WAL itself.
+  const auto records = Records(*wal);
+  ASSERT_EQ(records.size(), static_cast<std::size_t>(kBatches));
+  std::map<std::uint64_t, double> runs_upto;  // seq -> runs in records 1..seq
+  double runs = 0;
+  for (const auto& [seq, payload] : records) {
+    runs += static_cast<double>(CountOf(payload, R"("type":"run")"));
+    runs_upto[seq] = runs;
+  }
+  runs_upto[0] = 0;
+
+  ASSERT_EQ(states.size(), static_cast<std::size_t>(kCaptures));
+  std::size_t intermediate = 0;
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const PersistedState& st = states[i];
+    SCOPED_TRACE("capture " + std::to_string(i) + ", wal_seq " + std::to_string(st.wal_seq));
+    ASSERT_LE(st.wal_seq, static_cast<std::uint64_t>(kBatches));
+    ASSERT_EQ(Sum(st.metrics, kRequests), runs_upto.at(st.wal_seq));
+    ASSERT_EQ(Value(st.metrics, kEvents, {"push", "run"}), runs_upto.at(st.wal_seq));
+    ASSERT_EQ(Sum(st.metrics, "agent_tool_calls_total"), static_cast<double>(st.wal_seq));
+    if (i > 0) {
+      ASSERT_GE(st.wal_seq, states[i - 1].wal_seq);
+    }
+    if (st.wal_seq > 0 && st.wal_seq < static_cast<std::uint64_t>(kBatches)) ++intermediate;
+  }
+  EXPECT_GT(intermediate, 100u) << "the captures interleave with the pushes";
+
+  // Exactly once through the WAL: restore a state, replay what follows it.
+  const PersistedState final_state = h.pipeline.Capture();
+  const auto want = Totals(final_state.metrics);
+  EXPECT_EQ(Sum(final_state.metrics, kRequests), runs);
+  for (std::size_t i : {std::size_t{0}, states.size() / 3, states.size() / 2, states.size() - 1}) {
+    const PersistedState& st = states[i];
+    SCOPED_TRACE("restore capture " + std::to_string(i) + ", wal_seq " +
+                 std::to_string(st.wal_seq));
+    Harness fresh(Config::Defaults(), wal.get());
+    fresh.pipeline.Restore(st);
+    auto replayed = fresh.pipeline.ReplayWal();
+    ASSERT_TRUE(replayed.ok()) << replayed.error();
+    EXPECT_EQ(*replayed, kBatches - st.wal_seq);
+    const PersistedState again = fresh.pipeline.Capture();
+    EXPECT_EQ(again.wal_seq, static_cast<std::uint64_t>(kBatches));
+    EXPECT_EQ(Totals(again.metrics), want);
+  }
+  // Restoring the final state replays nothing.
+  Harness fresh(Config::Defaults(), wal.get());
+  fresh.pipeline.Restore(final_state);
+  auto replayed = fresh.pipeline.ReplayWal();
+  ASSERT_TRUE(replayed.ok()) << replayed.error();
+  EXPECT_EQ(*replayed, 0u);
+  EXPECT_EQ(Totals(fresh.Collect()), want);
+}
+
+TEST(PipelineTest, ReplayWalWithoutAWalIsANoOp) {
+  Harness h;
+  auto replayed = h.pipeline.ReplayWal();
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(*replayed, 0u);
+}
+
+// ---------------------------------------------------------------------------------------
+// Event mapper: cost rules.
+
+constexpr char kTokens[] = "agent_tokens_consumed_total";
+constexpr char kCost[] = "agent_cost_usd_total";
+constexpr char kUnpriced[] = "agent_exporter_unpriced_tokens_total";
+
+Config PricedConfig() {
+  Config c = Config::Defaults();
+  c.pricing = {
+      {"exact-model", 1, 2, 0.5, 4},
+      {"family-*", 10, 20, 30, 40},
+      {"family-special", 100, 200, 300, 400},  // an exact entry beats a prefix
+      {"family-long-*", 3, 6, 9, 12},          // the longest prefix wins
+  };
+  return c;
+}
+
+std::string Llm(std::string_view model, std::string_view fields) {
+  return R"({"type":"llm_call","agent_id":"ag","model":")" + std::string(model) + "\"" +
+         std::string(fields) + "}";
+}
+
+TEST(PipelineTest, PricedModelsCostTokensTimesPricePerMillionInEachDirection) {
+  Harness h(PricedConfig());
+  const std::string tokens =
+      R"(,"input_tokens":1000,"output_tokens":200,"cache_read_tokens":3000,"cache_creation_tokens":40)";
+  struct Case {
+    std::string model;
+    double in, out, read, write;  // USD per million
+  };
+  const std::vector<Case> cases = {
+      {"exact-model", 1, 2, 0.5, 4},
+      {"family-x", 10, 20, 30, 40},
+      {"family-special", 100, 200, 300, 400},
+      {"family-long-y", 3, 6, 9, 12},
+  };
+  std::vector<std::string> lines;
+  for (const Case& c : cases) lines.push_back(Llm(c.model, tokens));
+  const BatchResult r = h.pipeline.Apply(Source::kFile, Views(lines));
+  ASSERT_EQ(r.accepted, lines.size());
+  const Snapshot s = h.Collect();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.model);
+    const double want = (1000 * c.in + 200 * c.out + 3000 * c.read + 40 * c.write) / 1e6;
+    ASSERT_TRUE(Value(s, kCost, {"ag", c.model}).has_value());
+    EXPECT_NEAR(*Value(s, kCost, {"ag", c.model}), want, 1e-12);
+    EXPECT_EQ(Value(s, kTokens, {"ag", c.model, "input"}), 1000);
+    EXPECT_EQ(Value(s, kTokens, {"ag", c.model, "output"}), 200);
+    EXPECT_EQ(Value(s, kTokens, {"ag", c.model, "cache_read"}), 3000);
+    EXPECT_EQ(Value(s, kTokens, {"ag", c.model, "cache_creation"}), 40);
+    EXPECT_EQ(Value(s, kUnpriced, {c.model}), std::nullopt);
+    EXPECT_EQ(Value(s, "agent_llm_calls_total", {"ag", c.model, "success"}), 1);
+  }
+}
+
+TEST(PipelineTest, ShippedPricesPriceKnownModelsByPrefix) {
+  Harness h;  // Config::Defaults(): claude-sonnet-4* is 3 / 15 / 0.30 / 3.75 USD per million
+  const std::vector<std::string> lines = {Llm(
+      "claude-sonnet-4-5",
+      R"(,"input_tokens":2000,"output_tokens":100,"cache_read_tokens":1000,"cache_creation_tokens":100)")};
+  ASSERT_EQ(h.pipeline.Apply(Source::kFile, Views(lines)).accepted, 1u);
+  EXPECT_NEAR(*Value(h.Collect(), kCost, {"ag", "claude-sonnet-4-5"}),
+              (2000 * 3 + 100 * 15 + 1000 * 0.30 + 100 * 3.75) / 1e6, 1e-12);
+}
+
+TEST(PipelineTest, EventCostWinsOverPricing) {
+  Harness h(PricedConfig());
+  const std::vector<std::string> lines = {
+      Llm("exact-model", R"(,"input_tokens":1000000,"output_tokens":1000000,"cost_usd":0.125)"),
+      Llm("family-x", R"(,"input_tokens":5,"cost_usd":0)"),
+      Llm("unpriced-model", R"(,"input_tokens":70,"cost_usd":0.5)"),
+  };
+  ASSERT_EQ(h.pipeline.Apply(Source::kFile, Views(lines)).accepted, 3u);
+  const Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, kCost, {"ag", "exact-model"}), 0.125);
+  EXPECT_EQ(Value(s, kCost, {"ag", "family-x"}), 0);  // a reported zero cost is a cost
+  EXPECT_EQ(Value(s, kCost, {"ag", "unpriced-model"}), 0.5);
+  // Tokens are counted in every case; a reported cost is never "unpriced".
+  EXPECT_EQ(Value(s, kTokens, {"ag", "exact-model", "output"}), 1000000);
+  EXPECT_EQ(Value(s, kTokens, {"ag", "unpriced-model", "input"}), 70);
+  EXPECT_EQ(SeriesCount(s, kUnpriced), 0u);
+}
+
+TEST(PipelineTest, UnpricedModelCountsUnpricedTokensAndCreatesNoCostSeries) {
+  Harness h(PricedConfig());
+  const std::vector<std::string> lines = {
+      Llm("local-llama-3", R"(,"input_tokens":100,"output_tokens":20,"cache_read_tokens":3)"),
+      Llm("local-llama-3", R"(,"input_tokens":1,"cache_creation_tokens":4)"),
+      Llm("fam-x", R"(,"output_tokens":7)"),  // "family-*" does not match "fam-x"
+  };
+  ASSERT_EQ(h.pipeline.Apply(Source::kFile, Views(lines)).accepted, 3u);
+  const Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, kUnpriced, {"local-llama-3"}), 128);
+  EXPECT_EQ(Value(s, kUnpriced, {"fam-x"}), 7);
+  EXPECT_EQ(SeriesCount(s, kCost), 0u) << "never a silent $0";
+  EXPECT_EQ(Value(s, kTokens, {"ag", "local-llama-3", "input"}), 101);
+  EXPECT_EQ(Value(s, kTokens, {"ag", "local-llama-3", "cache_creation"}), 4);
+  EXPECT_EQ(Value(s, "agent_llm_calls_total", {"ag", "local-llama-3", "success"}), 2);
+}
+
+TEST(PipelineTest, ZeroOrAbsentTokensCreateNoTokenSeries) {
+  Harness h(PricedConfig());
+  const std::vector<std::string> lines = {
+      Llm("exact-model", R"(,"input_tokens":0,"output_tokens":5,"cache_read_tokens":0)"),
+      Llm("no-price", R"(,"input_tokens":0,"output_tokens":0)"),
+      Llm("no-price-2", ""),
+  };
+  ASSERT_EQ(h.pipeline.Apply(Source::kFile, Views(lines)).accepted, 3u);
+  const Snapshot s = h.Collect();
+  ASSERT_NE(s.Find(kTokens), nullptr);
+  ASSERT_EQ(SeriesCount(s, kTokens), 1u);
+  EXPECT_EQ(s.Find(kTokens)->series[0].label_values, (Labels{"ag", "exact-model", "output"}));
+  EXPECT_EQ(s.Find(kTokens)->series[0].value, 5);
+  EXPECT_NEAR(*Value(s, kCost, {"ag", "exact-model"}), 5 * 2 / 1e6, 1e-15);
+  // Unpriced models with no tokens: nothing to count as unpriced, and no cost.
+  EXPECT_EQ(SeriesCount(s, kUnpriced), 0u);
+  EXPECT_EQ(Value(s, kCost, {"ag", "no-price"}), std::nullopt);
+  EXPECT_EQ(Value(s, kCost, {"ag", "no-price-2"}), std::nullopt);
+  EXPECT_EQ(Value(s, "agent_llm_calls_total", {"ag", "no-price-2", "success"}), 1);
+}
+
+}  // namespace
+}  // namespace agx

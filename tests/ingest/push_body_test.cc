@@ -1,0 +1,198 @@
+#include "ingest/push_body.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/event_parser.h"
+
+namespace agx {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+struct Split {
+  Status status = OkStatus();
+  std::string storage;
+  std::vector<std::string_view> lines;
+};
+
+Split SplitBody(std::string_view body) {
+  Split s;
+  s.lines = {"stale"};  // cleared by every call
+  s.status = SplitPushBody(body, &s.storage, &s.lines);
+  return s;
+}
+
+std::vector<std::string> Copy(const std::vector<std::string_view>& lines) {
+  return {lines.begin(), lines.end()};
+}
+
+bool PointsInto(std::string_view view, std::string_view buffer) {
+  return view.data() >= buffer.data() && view.data() + view.size() <= buffer.data() + buffer.size();
+}
+
+TEST(PushBodyTest, SplitsNdjsonIntoViewsOfTheBody) {
+  struct Case {
+    std::string name;
+    std::string body;
+    std::vector<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"LF", "{\"a\":1}\n{\"b\":2}\n", {"{\"a\":1}", "{\"b\":2}"}},
+      {"CRLF", "{\"a\":1}\r\n{\"b\":2}\r\n", {"{\"a\":1}", "{\"b\":2}"}},
+      {"no trailing newline", "{\"a\":1}\n{\"b\":2}", {"{\"a\":1}", "{\"b\":2}"}},
+      {"CRLF, no trailing newline", "{\"a\":1}\r\n{\"b\":2}\r", {"{\"a\":1}", "{\"b\":2}"}},
+      {"blank lines", "\n\n{\"a\":1}\n\n \t \n\r\n{\"b\":2}\n\n", {"{\"a\":1}", "{\"b\":2}"}},
+      {"one CR only is removed", "{\"a\":1}\r\r\n", {"{\"a\":1}\r"}},
+      {"spaces around a line are kept", "  {\"a\":1} \n", {"  {\"a\":1} "}},
+      {"invalid lines are still lines", "nope\n{\"a\":\n", {"nope", "{\"a\":"}},
+      {"a line starting with [ after others", "{\"a\":1}\n[1]\n", {"{\"a\":1}", "[1]"}},
+      {"empty", "", {}},
+      {"only blank lines", "\n \n\r\n\t\n", {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Split s = SplitBody(c.body);
+    ASSERT_TRUE(s.status.ok()) << s.status.error();
+    EXPECT_EQ(Copy(s.lines), c.want);
+    for (std::string_view l : s.lines) EXPECT_TRUE(PointsInto(l, c.body));
+  }
+}
+
+TEST(PushBodyTest, SplitsJsonArrayIntoOneLinePerElement) {
+  const std::string body =
+      R"([{"type":"run","agent_id":"a","status":"success"},)"
+      "\n  "
+      R"({"type":"step","agent_id":"b","outcome":"completed","meta":{"k":[1,"x"]}}])";
+  Split s = SplitBody(body);
+  ASSERT_TRUE(s.status.ok()) << s.status.error();
+  ASSERT_EQ(s.lines.size(), 2u);
+  // Elements are re-serialized (keys sorted): each is a complete event line on its own.
+  EventParser parser;
+  AgentEvent e;
+  ASSERT_EQ(parser.Parse(s.lines[0], &e).reason, RejectReason::kNone) << s.lines[0];
+  EXPECT_EQ(e.type, EventType::kRun);
+  EXPECT_EQ(e.agent_id, "a");
+  ASSERT_EQ(parser.Parse(s.lines[1], &e).reason, RejectReason::kNone) << s.lines[1];
+  EXPECT_EQ(e.type, EventType::kStep);
+  EXPECT_EQ(e.outcome, "completed");
+}
+
+TEST(PushBodyTest, ArrayViewsAreStableAndPointIntoTheStorage) {
+  // Many elements of growing size: if the storage were appended to after a view was taken,
+  // earlier views would dangle (AddressSanitizer) or change.
+  std::string body = "[";
+  std::vector<std::string> want;
+  for (int i = 0; i < 200; ++i) {
+    if (i > 0) body += ",";
+    std::string element = R"({"a":")" + std::string(static_cast<std::size_t>(i) * 7, 'x') + "\"}";
+    body += element;
+    want.push_back(element);
+  }
+  body += "]";
+  Split s = SplitBody(body);
+  ASSERT_TRUE(s.status.ok()) << s.status.error();
+  EXPECT_EQ(Copy(s.lines), want);
+  for (std::string_view l : s.lines) EXPECT_TRUE(PointsInto(l, s.storage));
+  // Views stay valid as long as the storage does, also after moving the lines.
+  std::vector<std::string_view> moved = std::move(s.lines);
+  EXPECT_EQ(Copy(moved), want);
+}
+
+TEST(PushBodyTest, ArrayElementsThatAreNotObjectsBecomeLinesTheParserRejects) {
+  Split s = SplitBody(R"([1, "text", null, true, [{"type":"run"}], {"type":"run","agent_id":"a","status":"success"}])");
+  ASSERT_TRUE(s.status.ok()) << s.status.error();
+  ASSERT_EQ(s.lines.size(), 6u);
+  EventParser parser;
+  AgentEvent e;
+  for (std::size_t i = 0; i < 5; ++i) {
+    SCOPED_TRACE(s.lines[i]);
+    const ParseError err = parser.Parse(s.lines[i], &e);
+    EXPECT_EQ(err.reason, RejectReason::kInvalidJson);
+    EXPECT_EQ(err.detail, "not a JSON object");
+  }
+  EXPECT_EQ(parser.Parse(s.lines[5], &e).reason, RejectReason::kNone);
+}
+
+TEST(PushBodyTest, ArrayElementsAreCheckedLikeLines) {
+  // An element with a field error is rejected alone, with the same reason as a line.
+  Split s = SplitBody(
+      R"([{"type":"tool_call","agent_id":"a","status":"success"},)"
+      R"({"type":"teleport","agent_id":"a"},{"type":"run","agent_id":"a","status":"success"}])");
+  ASSERT_TRUE(s.status.ok()) << s.status.error();
+  ASSERT_EQ(s.lines.size(), 3u);
+  EventParser parser;
+  AgentEvent e;
+  EXPECT_EQ(parser.Parse(s.lines[0], &e).reason, RejectReason::kMissingField);
+  EXPECT_EQ(parser.Parse(s.lines[1], &e).reason, RejectReason::kUnknownType);
+  EXPECT_EQ(parser.Parse(s.lines[2], &e).reason, RejectReason::kNone);
+}
+
+TEST(PushBodyTest, LeadingWhitespaceBeforeTheArrayIsAllowed) {
+  for (std::string prefix : {" ", "\n", "\r\n", "\t \n  "}) {
+    SCOPED_TRACE(testing::PrintToString(prefix));
+    Split s = SplitBody(prefix + R"([{"a":1},{"b":2}])" + "\n");
+    ASSERT_TRUE(s.status.ok()) << s.status.error();
+    EXPECT_THAT(Copy(s.lines), ElementsAre(R"({"a":1})", R"({"b":2})"));
+  }
+}
+
+TEST(PushBodyTest, EmptyArrayGivesNoLines) {
+  Split s = SplitBody(" [ ] ");
+  ASSERT_TRUE(s.status.ok()) << s.status.error();
+  EXPECT_THAT(s.lines, IsEmpty());
+}
+
+TEST(PushBodyTest, InvalidArrayIsAnError) {
+  struct Case {
+    std::string name;
+    std::string body;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {"unterminated", R"([{"a":1})", "not a valid JSON array"},
+      {"trailing comma", R"([{"a":1},])", "not a valid JSON array"},
+      {"missing comma", R"([{"a":1} {"b":2}])", "not a valid JSON array"},
+      {"bad element", R"([{"a":tru}])", "not a valid JSON array"},
+      {"content after the array", R"([{"a":1}] {"b":2})", "not a valid JSON array"},
+      {"two arrays", "[]\n[]", "not a valid JSON array"},
+      {"invalid UTF-8", "[{\"a\":\"\xff\"}]", "not a valid JSON array"},
+      {"number too large for a double", R"([{"type":"run","duration_ms":1e400}])",
+       "number overflow"},
+      // Deep nesting must fail cleanly, not overflow the stack when re-serializing.
+      {"nested 100000 levels", "[" + std::string(100000, '[') + std::string(100001, ']'),
+       "nested deeper than"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Split s = SplitBody(c.body);
+    ASSERT_FALSE(s.status.ok());
+    EXPECT_THAT(s.status.error(), HasSubstr(c.want));
+    EXPECT_THAT(s.lines, IsEmpty());
+  }
+}
+
+TEST(PushBodyTest, NestingWithinTheArrayLimitBecomesALineTheParserRejects) {
+  // 1000 levels parse as an array (the splitter's limit is only against stack exhaustion);
+  // the event parser then rejects the element like a line nested deeper than 64 levels.
+  const std::string body =
+      R"([{"type":"run","agent_id":"a","status":"success","x":)" + std::string(1000, '[') +
+      std::string(1000, ']') + "}]";
+  Split s = SplitBody(body);
+  ASSERT_TRUE(s.status.ok()) << s.status.error();
+  ASSERT_EQ(s.lines.size(), 1u);
+  EventParser parser;
+  AgentEvent e;
+  const ParseError err = parser.Parse(s.lines[0], &e);
+  EXPECT_EQ(err.reason, RejectReason::kInvalidJson);
+  EXPECT_THAT(std::string(err.detail), HasSubstr("nested deeper than 64"));
+}
+
+}  // namespace
+}  // namespace agx
