@@ -67,6 +67,7 @@ void ResolvePaths(const std::string& config_path, Config* c) {
 Config Config::Defaults() {
   Config c;
   c.pricing = config_detail::ShippedPrices();
+  c.alerts.rules = DefaultAlertRules();
   return c;
 }
 

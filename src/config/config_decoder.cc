@@ -7,6 +7,7 @@
 #include <string>
 
 #include "catalog/metric_spec.h"
+#include "config/generate_sections.h"
 #include "config/scalar_syntax.h"
 
 namespace agx::config_detail {
@@ -252,6 +253,9 @@ void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d) {
       {"state", [&](const Value& x) { DecodeState(x, &config->state, d); }},
       {"registry", [&](const Value& x) { DecodeRegistry(x, &config->registry, d); }},
       {"pricing", [&](const Value& x) { DecodePricing(x, &config->pricing, d); }},
+      {"alerts", [&](const Value& x) { DecodeAlerts(x, &config->alerts, d); }},
+      {"dashboards", [&](const Value& x) { DecodeDashboards(x, &config->dashboards, d); }},
+      {"alertmanager", [&](const Value& x) { DecodeAlertmanager(x, &config->alertmanager, d); }},
   };
   DecodeMapping(Value{root, "", YAML::Mark()}, fields, d);
 }

@@ -13,7 +13,7 @@ namespace agx {
 /// File name (relative to the output dir) -> content.
 using GeneratedFiles = std::map<std::string, std::string>;
 
-/// Alerting and recording rules, plus the promtool unit-test file for them.
+/// Alerting and recording rules (the promtool unit tests live in tests/rules/).
 GeneratedFiles GenerateRules(const Config& config);
 /// Grafana dashboards (JSON) and the datasource provisioning file.
 GeneratedFiles GenerateDashboards(const Config& config);

@@ -20,7 +20,8 @@ struct Case {
 //   1234567890123456789012345678901234567890123456789
 const Case kCases[] = {
     {"unknown top-level key", "webb:\n  threads: 1\n",
-     "c.yml:1:1: unknown key webb (known keys: web, ingest, state, registry, pricing)"},
+     "c.yml:1:1: unknown key webb (known keys: web, ingest, state, registry, pricing, alerts, "
+     "dashboards, alertmanager)"},
     {"unknown nested key", "web:\n  threads: 2\n  listen_adress: \":1\"\n",
      "c.yml:3:3: unknown key web.listen_adress (known keys in web: listen_address, "
      "telemetry_path, max_body_bytes, bearer_token_file, threads)"},
@@ -176,7 +177,7 @@ pricing:
             "multi.yml:6:18: ingest.poll_interval: expected a duration such as 250ms, 30s, 5m "
             "or 1h30m, got \"soon\"\n"
             "multi.yml:7:1: unknown key bogus (known keys: web, ingest, state, registry, "
-            "pricing)\n"
+            "pricing, alerts, dashboards, alertmanager)\n"
             "multi.yml:10:5: registry.buckets: metric \"agent_requests_total\" is a counter, "
             "not a histogram: it has no buckets\n"
             "multi.yml:11:27: registry.buckets.agent_eval_score[1]: bucket bounds must be "

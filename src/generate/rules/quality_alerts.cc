@@ -1,0 +1,65 @@
+// L3/L4 quality alerts: hallucinations and evaluator scores.
+#include "generate/rules/alerts.h"
+#include "generate/rules/promql.h"
+#include "generate/rules/records.h"
+
+namespace agx::rules {
+namespace {
+
+void AddHallucinationTrend(const Context& ctx) {
+  const char* name = "AgentHallucinationTrend";
+  const AlertRuleConfig& c = ctx.Rule(name);
+  if (!c.enabled) return;
+  const std::string w = FormatDuration(c.window);
+  const std::string ratio = ctx.out().Record(
+      kQualityRecords,
+      RecordName("agent_id", "agent_hallucinations_per_run", "ratio_rate", c.window),
+      "sum by (agent_id) (rate(" + ctx.Sel(MetricId::kHallucinations) + "[" + w +
+          "]))\n/\nsum by (agent_id) (rate(" + ctx.Sel(MetricId::kRequests) + "[" + w + "]))");
+  const std::string runs = RunRate(ctx, c.window);
+  AlertRule a;
+  a.name = name;
+  a.expr = ratio + " > " + FormatNumber(c.threshold) + "\nand on (agent_id)\n" + runs + " > " +
+           FormatNumber(c.min_rate);
+  a.summary = "Agent hallucinations are elevated.";
+  a.description =
+      "Agent {{ $labels.agent_id }}: {{ $value | humanize }} hallucinations per run "
+      "over the last " +
+      w + " (threshold " + FormatNumber(c.threshold) +
+      "): check recent prompt, model and retrieval changes.";
+  ctx.AddAlert(kQualityAlerts, std::move(a), Dashboard::kDeepDive, kAgentQuery);
+}
+
+void AddQualityScoreLow(const Context& ctx) {
+  const char* name = "AgentQualityScoreLow";
+  const AlertRuleConfig& c = ctx.Rule(name);
+  if (!c.enabled) return;
+  const std::string w = FormatDuration(c.window);
+  const std::string count = ctx.out().Record(
+      kQualityRecords, RecordName("agent_id_evaluator", "agent_eval_score_count", "rate", c.window),
+      "sum by (agent_id, evaluator) (rate(" + ctx.Sel(MetricId::kEvalScore, "_count") + "[" + w +
+          "]))");
+  const std::string mean = ctx.out().Record(
+      kQualityRecords, RecordName("agent_id_evaluator", "agent_eval_score", "mean", c.window),
+      "sum by (agent_id, evaluator) (rate(" + ctx.Sel(MetricId::kEvalScore, "_sum") + "[" + w +
+          "]))\n/\n" + count);
+  AlertRule a;
+  a.name = name;
+  a.expr = mean + " < " + FormatNumber(c.threshold) + "\nand\n" + count + " > " +
+           FormatNumber(c.min_rate);
+  a.summary = "Agent evaluation scores are low.";
+  a.description =
+      "Evaluator {{ $labels.evaluator }} gives agent {{ $labels.agent_id }} a mean "
+      "score of {{ printf \"%.2f\" $value }} over the last " +
+      w + " (threshold " + FormatNumber(c.threshold) + ").";
+  ctx.AddAlert(kQualityAlerts, std::move(a), Dashboard::kDeepDive, kAgentQuery);
+}
+
+}  // namespace
+
+void AddQualityAlerts(const Context& ctx) {
+  AddHallucinationTrend(ctx);
+  AddQualityScoreLow(ctx);
+}
+
+}  // namespace agx::rules
