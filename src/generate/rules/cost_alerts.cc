@@ -20,8 +20,12 @@ void AddTokenCostSpike(const Context& ctx) {
   const std::string base = TokenRate(ctx, c.baseline);
   AlertRule a;
   a.name = name;
+  // The 24h rate is increase/86400 s, so during an agent's first day it understates the
+  // true rate and every active agent would look like a spike. Require that the agent was
+  // already active when the baseline window started.
   a.expr = now + " > " + FormatNumber(c.factor) + " * " + base + "\nand\n" + now + " > " +
-           FormatNumber(c.threshold);
+           FormatNumber(c.threshold) + "\nand on (agent_id)\n(" + now + " offset " +
+           FormatDuration(c.baseline - c.window) + ") > 0";
   a.summary = "Agent token consumption spiked.";
   a.description =
       "Agent {{ $labels.agent_id }} consumes {{ $value | humanize }} tokens/s over "

@@ -46,9 +46,9 @@ void AddExporterDown(const Context& ctx) {
   a.expr = up + " == 0\nor\nabsent(" + up + ")";
   a.summary = "The agent_exporter is down.";
   a.description =
-      "agent_exporter target {{ $labels.instance }} of job {{ $labels.job }} cannot "
-      "be scraped, or Prometheus has no such target: agent metrics and alerts are "
-      "blind.";
+      "agent_exporter {{ with $labels.instance }}target {{ . }} of job {{ $labels.job }} "
+      "cannot be scraped{{ else }}has no target in Prometheus{{ end }}: agent metrics and "
+      "alerts are blind.";
   ctx.AddAlert(kExporterAlerts, std::move(a), Dashboard::kOverview, "");
 }
 

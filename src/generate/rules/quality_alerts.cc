@@ -23,7 +23,7 @@ void AddHallucinationTrend(const Context& ctx) {
            FormatNumber(c.min_rate);
   a.summary = "Agent hallucinations are elevated.";
   a.description =
-      "Agent {{ $labels.agent_id }}: {{ $value | humanize }} hallucinations per run "
+      "Agent {{ $labels.agent_id }}: {{ printf \"%.2f\" $value }} hallucinations per run "
       "over the last " +
       w + " (threshold " + FormatNumber(c.threshold) +
       "): check recent prompt, model and retrieval changes.";
