@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "http/server.h"
 #include "ingest/pipeline.h"
+#include "otlp/otlp_ingest.h"
 #include "registry/registry.h"
 #include "registry/sliding_window.h"
 #include "state/state_store.h"
@@ -79,6 +80,11 @@ Status Exporter::Start() {
                                  {"files", std::to_string(saved->files.size())},
                                  {"wal_seq", std::to_string(saved->wal_seq)}});
   }
+  const auto start_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  otlp_ = std::make_unique<otlp::OtlpIngest>(config_, *registry_, *pipeline_, start_ns);
   auto replayed = pipeline_->ReplayWal();
   if (!replayed.ok()) return Error{replayed.error()};
   if (*replayed > 0) log::Info("write-ahead log replayed", {{"records", std::to_string(*replayed)}});
@@ -88,22 +94,48 @@ Status Exporter::Start() {
   http_options.threads = config_.web.threads;
   std::vector<Route> routes;
   routes.push_back({config_.web.telemetry_path, {"GET", "HEAD"},
-                    [this](const HttpRequest& r) { return HandleMetrics(r); }, 0});
+                    [this](const HttpRequest& r) { return HandleMetrics(r); }, 0, nullptr, nullptr});
+  ingest_admission_ = std::make_shared<Admission>(config_.web.max_concurrent_ingest);
   routes.push_back({"/v1/events", {"POST"}, [this](const HttpRequest& r) { return HandlePush(r); },
-                    config_.web.max_body_bytes});
+                    config_.web.max_body_bytes, ingest_admission_,
+                    [this](const HttpRequest& r, int status, std::string_view message) {
+                      return PushError(r, status, message);
+                    }});
   routes.push_back({"/healthz", {"GET", "HEAD"}, [](const HttpRequest&) {
                       return HttpResponse{200, "text/plain; charset=utf-8", {}, "OK\n"};
-                    }, 0});
+                    }, 0, nullptr, nullptr});
   routes.push_back({"/-/ready", {"GET", "HEAD"}, [this](const HttpRequest&) {
                       if (stopping_.load()) {
                         return HttpResponse{503, "text/plain; charset=utf-8", {}, "Stopping\n"};
                       }
                       return HttpResponse{200, "text/plain; charset=utf-8", {}, "Ready\n"};
-                    }, 0});
-  routes.push_back({"/", {"GET", "HEAD"}, [this](const HttpRequest& r) { return HandleLanding(r); }, 0});
+                    }, 0, nullptr, nullptr});
+  routes.push_back({"/", {"GET", "HEAD"}, [this](const HttpRequest& r) { return HandleLanding(r); }, 0, nullptr, nullptr});
+  auto otlp_routes = [this] {
+    std::vector<Route> r;
+    for (auto [path, signal] : {std::pair{"/v1/traces", otlp::Signal::kTraces},
+                                std::pair{"/v1/logs", otlp::Signal::kLogs},
+                                std::pair{"/v1/metrics", otlp::Signal::kMetrics}}) {
+      r.push_back({path, {"POST"},
+                   [this, signal](const HttpRequest& req) { return HandleOtlp(signal, req); },
+                   config_.web.max_body_bytes, ingest_admission_,
+                   [this, signal](const HttpRequest& req, int status, std::string_view message) {
+                     return OtlpError(signal, req, status, message);
+                   }});
+    }
+    return r;
+  };
+  for (Route& r : otlp_routes()) routes.push_back(std::move(r));
   auto http = HttpServer::Start(http_options, std::move(routes));
   if (!http.ok()) return Error{http.error()};
   http_ = std::move(http.value());
+  if (!config_.otlp.listen_address.empty()) {
+    HttpServerOptions otlp_options = http_options;
+    otlp_options.listen_address = config_.otlp.listen_address;
+    auto otlp_http = HttpServer::Start(otlp_options, otlp_routes());
+    if (!otlp_http.ok()) return Error{"otlp.listen_address: " + otlp_http.error()};
+    otlp_http_ = std::move(otlp_http.value());
+  }
 
   TailOptions tail_options;
   tail_options.patterns = config_.ingest.files;
@@ -115,16 +147,27 @@ Status Exporter::Start() {
   if (!config_.ingest.files.empty()) {
     tail_thread_ = std::thread([this] { tailer_->Run(stop_tail_); });
   }
+  TailOptions otlp_tail_options = tail_options;
+  otlp_tail_options.patterns = config_.otlp.files;
+  otlp_tailer_ = std::make_unique<FileTailer>(otlp_tail_options, otlp_->file_sink());
+  otlp_tailer_->Restore(pipeline_->Positions());
+  if (!config_.otlp.files.empty()) {
+    otlp_tail_thread_ = std::thread([this] { otlp_tailer_->Run(stop_tail_); });
+  }
   if (store_) snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
   return OkStatus();
 }
 
 void Exporter::Stop() {
   if (stopping_.exchange(true)) return;
+  otlp_http_.reset();
   http_.reset();  // no new pushes or scrapes; waits for in-flight handlers
   stop_tail_.store(true);
   if (tail_thread_.joinable()) tail_thread_.join();
-  if (tailer_) tailer_->Poll();  // a last drain of what was written before the signal
+  if (otlp_tail_thread_.joinable()) otlp_tail_thread_.join();
+  // A last drain of what was written before the signal.
+  if (tailer_ && !config_.ingest.files.empty()) tailer_->Poll();
+  if (otlp_tailer_ && !config_.otlp.files.empty()) otlp_tailer_->Poll();
   {
     std::lock_guard lock(snapshot_mu_);
     stopped_ = true;
@@ -165,5 +208,8 @@ void Exporter::SnapshotLoop() {
 }
 
 int Exporter::port() const { return http_ ? http_->port() : 0; }
+
+int Exporter::otlp_port() const { return otlp_http_ ? otlp_http_->port() : 0; }
+
 
 }  // namespace agx

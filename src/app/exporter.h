@@ -2,8 +2,9 @@
 // Exporter: the running daemon, wired from a Config. Owns the registry, the sliding
 // windows, the state store and WAL, the pipeline, the file tailer and the HTTP server, and
 // starts and stops them in order:
-//   start: restore state -> replay WAL -> HTTP (push + /metrics) -> tail thread -> snapshots
-//   stop:  HTTP (no new pushes) -> tail (a last drain) -> final snapshot
+//   start: restore state -> replay WAL -> HTTP (push, OTLP, /metrics; and the optional
+//          OTLP-only listener) -> tail threads (native and OTLP JSON files) -> snapshots
+//   stop:  HTTP (no new pushes) -> tails (a last drain) -> final snapshot
 // Thread-safe: Start/Stop from one thread; the parts it owns are thread-safe themselves.
 #include <atomic>
 #include <condition_variable>
@@ -22,10 +23,15 @@ class TaskWindows;
 class Pipeline;
 class FileTailer;
 class HttpServer;
+class Admission;
 class StateStore;
 class Wal;
 struct HttpResponse;
 struct HttpRequest;
+namespace otlp {
+class OtlpIngest;
+enum class Signal : std::uint8_t;
+}  // namespace otlp
 
 class Exporter {
  public:
@@ -39,17 +45,25 @@ class Exporter {
   /// Writes a snapshot now (also done every state.snapshot_interval).
   Status Snapshot();
 
-  int port() const;  ///< bound HTTP port
+  int port() const;       ///< bound HTTP port
+  int otlp_port() const;  ///< bound port of the OTLP-only listener, 0 when none
   Registry& registry() { return *registry_; }
 
   // HTTP-agnostic handlers (routes.cc), public for tests.
   HttpResponse HandleMetrics(const HttpRequest& req);
   HttpResponse HandlePush(const HttpRequest& req);
   HttpResponse HandleLanding(const HttpRequest& req);
+  HttpResponse HandleOtlp(otlp::Signal signal, const HttpRequest& req);  // otlp_routes.cc
 
  private:
   void SnapshotLoop();
   bool Authorized(const HttpRequest& req) const;
+  void MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotations_seen,
+                       std::uint64_t* truncations_seen);
+  /// The reply to an error the HTTP server finds before the handler runs (413, 429).
+  HttpResponse PushError(const HttpRequest& req, int status, std::string_view message);
+  HttpResponse OtlpError(otlp::Signal signal, const HttpRequest& req, int status,
+                         std::string_view message);
 
   Config config_;
   std::string bearer_token_;
@@ -59,17 +73,25 @@ class Exporter {
   std::unique_ptr<Wal> wal_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<FileTailer> tailer_;
+  std::unique_ptr<otlp::OtlpIngest> otlp_;
+  std::unique_ptr<FileTailer> otlp_tailer_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<HttpServer> otlp_http_;  // otlp.listen_address, when set
+  std::shared_ptr<Admission> ingest_admission_;  // web.max_concurrent_ingest, all listeners
 
   std::atomic<bool> stop_tail_{false};
   std::atomic<bool> stopping_{false};
   std::thread tail_thread_;
+  std::thread otlp_tail_thread_;
   std::thread snapshot_thread_;
+  std::mutex scrape_mu_;  // guards the *_seen_ tail counters below (concurrent scrapes)
   std::mutex snapshot_mu_;  // serializes snapshots; guards the condition below
   std::condition_variable snapshot_cv_;
   bool stopped_ = false;
   std::uint64_t tail_rotations_seen_ = 0;
   std::uint64_t tail_truncations_seen_ = 0;
+  std::uint64_t otlp_tail_rotations_seen_ = 0;
+  std::uint64_t otlp_tail_truncations_seen_ = 0;
 };
 
 }  // namespace agx

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/exporter.h"
+#include "app/request_body.h"
 #include "app/version.h"
 #include "exposition/exposition.h"
 #include "exposition/process_metrics.h"
@@ -35,10 +36,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 
 // Media types accepted on POST /v1/events (parameters such as charset are ignored).
 bool IsEventsContentType(std::string_view ct) {
-  if (auto semi = ct.find(';'); semi != std::string_view::npos) ct = ct.substr(0, semi);
-  while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
-  std::string lower(ct);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = MediaType(ct);
   return lower == "application/x-ndjson" || lower == "application/jsonl" ||
          lower == "application/x-jsonlines" || lower == "application/json" ||
          lower == "text/plain";
@@ -54,20 +52,30 @@ bool Exporter::Authorized(const HttpRequest& req) const {
   return ConstantTimeEquals(auth.substr(kPrefix.size()), bearer_token_);
 }
 
+// The tailers count rotations themselves; mirror them into the registry's counters.
+// Called from HandleMetrics with scrape_mu_ held.
+void Exporter::MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotations_seen,
+                               std::uint64_t* truncations_seen) {
+  const TailStats st = tailer.stats();
+  if (st.rotations > *rotations_seen) {
+    registry_->Counter(MetricId::kTailRotations, {"rename"})
+        .Inc(static_cast<double>(st.rotations - *rotations_seen));
+    *rotations_seen = st.rotations;
+  }
+  if (st.truncations > *truncations_seen) {
+    registry_->Counter(MetricId::kTailRotations, {"truncate"})
+        .Inc(static_cast<double>(st.truncations - *truncations_seen));
+    *truncations_seen = st.truncations;
+  }
+}
+
 HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
   windows_->Refresh();
-  if (tailer_) {
-    // The tailer counts rotations itself; mirror them into the registry's counters.
-    TailStats st = tailer_->stats();
-    if (st.rotations > tail_rotations_seen_) {
-      registry_->Counter(MetricId::kTailRotations, {"rename"})
-          .Inc(static_cast<double>(st.rotations - tail_rotations_seen_));
-      tail_rotations_seen_ = st.rotations;
-    }
-    if (st.truncations > tail_truncations_seen_) {
-      registry_->Counter(MetricId::kTailRotations, {"truncate"})
-          .Inc(static_cast<double>(st.truncations - tail_truncations_seen_));
-      tail_truncations_seen_ = st.truncations;
+  {
+    std::lock_guard lock(scrape_mu_);
+    if (tailer_) MirrorTailStats(*tailer_, &tail_rotations_seen_, &tail_truncations_seen_);
+    if (otlp_tailer_) {
+      MirrorTailStats(*otlp_tailer_, &otlp_tail_rotations_seen_, &otlp_tail_truncations_seen_);
     }
   }
   if (wal_) registry_->Gauge(MetricId::kWalBytes, {}).Set(static_cast<double>(wal_->bytes()));
@@ -78,6 +86,11 @@ HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
   resp.content_type = std::string(ContentType(format));
   WriteExposition(snapshot, format, &resp.body);
   return resp;
+}
+
+HttpResponse Exporter::PushError(const HttpRequest&, int status, std::string_view message) {
+  registry_->Counter(MetricId::kPushRequests, {std::to_string(status)}).Inc();
+  return JsonError(status, message);
 }
 
 HttpResponse Exporter::HandlePush(const HttpRequest& req) {
@@ -94,10 +107,16 @@ HttpResponse Exporter::HandlePush(const HttpRequest& req) {
     return respond(JsonError(
         415, "unsupported content type; use application/x-ndjson or application/json"));
   }
+  std::string decompressed;
+  std::string_view raw;
+  if (BodyError e = DecodeRequestBody(req, config_.web.max_decompressed_bytes, &decompressed, &raw);
+      e.status != 0) {
+    return respond(JsonError(e.status, e.message));
+  }
   std::string storage;
   std::vector<std::string_view> lines;
   std::vector<std::size_t> line_numbers;
-  if (auto s = SplitPushBody(req.body, &storage, &lines, &line_numbers); !s.ok()) {
+  if (auto s = SplitPushBody(raw, &storage, &lines, &line_numbers); !s.ok()) {
     return respond(JsonError(400, s.error()));
   }
   if (lines.empty()) return respond(JsonError(400, "empty body: no events"));
@@ -126,7 +145,9 @@ HttpResponse Exporter::HandleLanding(const HttpRequest& req) {
       " (" AGX_REVISION ").</p>\n<ul>\n<li><a href=\"" +
       config_.web.telemetry_path + "\">Metrics</a></li>\n" +
       "<li><a href=\"/healthz\">Health</a></li>\n<li><a href=\"/-/ready\">Readiness</a></li>\n"
-      "<li>Push events: <code>POST /v1/events</code> (NDJSON)</li>\n</ul>\n</body></html>\n";
+      "<li>Push events: <code>POST /v1/events</code> (NDJSON)</li>\n"
+      "<li>OpenTelemetry: <code>POST /v1/traces</code>, <code>/v1/logs</code>, "
+      "<code>/v1/metrics</code> (OTLP/HTTP, JSON or protobuf)</li>\n</ul>\n</body></html>\n";
   return HttpResponse{200, "text/html; charset=utf-8", {}, std::move(body)};
 }
 

@@ -28,6 +28,8 @@ constexpr L kBuild[] = {"version", "revision"};
 constexpr L kCode[] = {"code"};
 constexpr L kResult[] = {"result"};
 constexpr L kKind[] = {"kind"};
+constexpr L kSignalCode[] = {"signal", "code"};
+constexpr L kSignalReason[] = {"signal", "reason"};
 
 constexpr double kRequestBuckets[] = {0.5, 1, 2, 5, 10, 20, 60, 120};
 constexpr double kModelBuckets[] = {0.1, 0.3, 0.5, 1, 2, 5, 10, 20, 60};
@@ -112,6 +114,14 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      false},
     {I::kWalBytes, "agent_exporter_wal_bytes", T::kGauge, Y::kSelf,
      "Size of the push write-ahead log on disk in bytes.", {}, {}, false},
+    {I::kOtlpRequests, "agent_exporter_otlp_requests_total", T::kCounter, Y::kSelf,
+     "OTLP/HTTP export requests answered, by signal (traces, logs, metrics) and HTTP status "
+     "code.",
+     kSignalCode, {}, false},
+    {I::kOtlpDropped, "agent_exporter_otlp_dropped_total", T::kCounter, Y::kSelf,
+     "OTLP items (spans, log records, data points) that carry nothing agent_exporter maps, "
+     "by signal and reason (docs/otlp.md).",
+     kSignalReason, {}, false},
 }};
 
 }  // namespace

@@ -50,6 +50,8 @@ enum class MetricId : std::uint8_t {
   kLastSnapshot,
   kTailRotations,
   kWalBytes,
+  kOtlpRequests,
+  kOtlpDropped,
   kCount,  // not a metric
 };
 

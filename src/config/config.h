@@ -25,9 +25,15 @@ struct ModelPrice {
 
 struct WebConfig {
   std::string listen_address = ":9478";  ///< HOST:PORT; ":PORT" means all interfaces
-  std::size_t max_body_bytes = 8 << 20;
+  std::size_t max_body_bytes = 8 << 20;  ///< push and OTLP bodies as sent; over it: 413
+  /// Push and OTLP bodies after Content-Encoding: gzip (the OTLP spec recommends 64 MiB);
+  /// over it: 413, found while inflating, so a zip bomb never takes more memory.
+  std::size_t max_decompressed_bytes = 64 << 20;
   std::string bearer_token_file;         ///< empty: pushes need no token
   int threads = 8;
+  /// Push and OTLP requests handled at once; more get 429 with Retry-After, so that a burst
+  /// of clients cannot hold every worker thread and starve /metrics.
+  int max_concurrent_ingest = 6;
   std::string telemetry_path = "/metrics";
 };
 
@@ -104,6 +110,26 @@ struct AlertmanagerConfig {
   std::chrono::seconds repeat_interval{std::chrono::hours(4)};
 };
 
+/// Section `otlp`: OpenTelemetry (OTLP/HTTP) ingest, docs/otlp.md.
+struct OtlpConfig {
+  /// A second listener serving only the OTLP endpoints, e.g. ":4318" (the OTLP/HTTP
+  /// default port); empty: OTLP is served on web.listen_address only.
+  std::string listen_address;
+  /// Attribute keys giving an item's agent_id, first present wins; each is looked up in
+  /// the item's attributes, then in its resource's attributes.
+  std::vector<std::string> agent_id_attributes = {"gen_ai.agent.name", "gen_ai.agent.id",
+                                                  "service.name"};
+  /// Used when none of agent_id_attributes is present.
+  std::string default_agent_id = "unknown";
+  /// Which Claude Code telemetry counts tokens and cost: its api_request log events
+  /// ("logs") or its claude_code.token.usage / claude_code.cost.usage metrics ("metrics").
+  std::string claude_code_usage = "logs";
+  std::size_t max_attributes = 128;  ///< per item; items with more are rejected
+  /// OTLP JSON files to tail (one export request per line, as the Collector's file
+  /// exporter writes them); paths and globs like ingest.files.
+  std::vector<std::string> files;
+};
+
 struct Config {
   std::string source_path;  ///< file it was loaded from; empty for built-in defaults
   WebConfig web;
@@ -114,6 +140,7 @@ struct Config {
   AlertsConfig alerts;              ///< rules start from DefaultAlertRules()
   DashboardsConfig dashboards;
   AlertmanagerConfig alertmanager;
+  OtlpConfig otlp;
 
   /// Built-in defaults, including the shipped list prices.
   static Config Defaults();

@@ -40,11 +40,18 @@ void DecodeWeb(const Value& v, WebConfig* web, Diagnostics* d) {
          ReadCheckedString(x, "path", CheckHttpPath, d, &web->telemetry_path);
        }},
       {"max_body_bytes", [&](const Value& x) { ReadSize(x, d, &web->max_body_bytes); }},
+      {"max_decompressed_bytes",
+       [&](const Value& x) { ReadSize(x, d, &web->max_decompressed_bytes); }},
       {"bearer_token_file", [&](const Value& x) { ReadString(x, d, &web->bearer_token_file); }},
       {"threads",
        [&](const Value& x) {
          std::int64_t n = 0;
          if (ReadInt(x, 1, kMaxThreads, d, &n)) web->threads = static_cast<int>(n);
+       }},
+      {"max_concurrent_ingest",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1, kMaxThreads, d, &n)) web->max_concurrent_ingest = static_cast<int>(n);
        }},
   };
   DecodeMapping(v, fields, d);
@@ -244,6 +251,66 @@ void DecodePricing(const Value& v, std::vector<ModelPrice>* pricing, Diagnostics
   if (is_list && d->size() == errors_before) *pricing = std::move(out);
 }
 
+// Section `otlp` (docs/otlp.md).
+void DecodeOtlp(const Value& v, OtlpConfig* otlp, Diagnostics* d) {
+  const Field fields[] = {
+      {"listen_address",
+       [&](const Value& x) {
+         // Empty turns the second listener off.
+         ReadCheckedString(
+             x, "listen address",
+             [](const std::string& s) { return s.empty() ? std::string() : CheckListenAddress(s); },
+             d, &otlp->listen_address);
+       }},
+      {"agent_id_attributes",
+       [&](const Value& x) {
+         std::vector<std::string> keys;
+         bool ok = true;
+         const bool is_list = ForEachItem(x, d, [&](const Value& item) {
+           std::string s;
+           if (!ReadString(item, d, &s)) {
+             ok = false;
+           } else if (s.empty()) {
+             d->Add(item.mark(), item.Message("must not be empty"));
+             ok = false;
+           } else {
+             keys.push_back(std::move(s));
+           }
+         });
+         if (!is_list || !ok) return;
+         if (keys.empty()) {
+           d->Add(x.mark(), x.Message("needs at least one attribute key"));
+           return;
+         }
+         otlp->agent_id_attributes = std::move(keys);
+       }},
+      {"default_agent_id",
+       [&](const Value& x) {
+         ReadCheckedString(
+             x, "agent id",
+             [](const std::string& s) { return s.empty() ? std::string("must not be empty") : ""; },
+             d, &otlp->default_agent_id);
+       }},
+      {"claude_code_usage",
+       [&](const Value& x) {
+         std::string s;
+         if (!ReadString(x, d, &s)) return;
+         if (s == "logs" || s == "metrics") {
+           otlp->claude_code_usage = s;
+         } else {
+           d->Add(x.mark(), x.Message("must be \"logs\" or \"metrics\", got " + Quoted(s)));
+         }
+       }},
+      {"max_attributes",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1, 1 << 20, d, &n)) otlp->max_attributes = static_cast<std::size_t>(n);
+       }},
+      {"files", [&](const Value& x) { DecodeFiles(x, &otlp->files, d); }},
+  };
+  DecodeMapping(v, fields, d);
+}
+
 }  // namespace
 
 void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d) {
@@ -256,6 +323,7 @@ void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d) {
       {"alerts", [&](const Value& x) { DecodeAlerts(x, &config->alerts, d); }},
       {"dashboards", [&](const Value& x) { DecodeDashboards(x, &config->dashboards, d); }},
       {"alertmanager", [&](const Value& x) { DecodeAlertmanager(x, &config->alertmanager, d); }},
+      {"otlp", [&](const Value& x) { DecodeOtlp(x, &config->otlp, d); }},
   };
   DecodeMapping(Value{root, "", YAML::Mark()}, fields, d);
 }

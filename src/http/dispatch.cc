@@ -200,19 +200,40 @@ int ServeRequest(mg_connection* conn, const RouteTable& routes) {
     req.method = "GET";  // HEAD served as GET without the body (RFC 9110 §9.3.2)
   }
 
+  auto fail = [&](int status, std::string_view message, bool close) {
+    HttpResponse resp = route.on_error ? route.on_error(req, status, message)
+                                       : TextResponse(status, std::string(message) + "\n");
+    resp.status = status;
+    if (status == 429) resp.headers.emplace_back("Retry-After", "1");
+    SendResponse(conn, resp, is_head, close);
+    return status;
+  };
+  // Admission before the body: a full server does not read (or buffer) more uploads.
+  if (route.admission && !route.admission->TryEnter()) {
+    return fail(429, "too many concurrent requests, retry later", has_body);
+  }
+  struct Leave {
+    Admission* a;
+    ~Leave() {
+      if (a != nullptr) a->Leave();
+    }
+  } leave{route.admission.get()};
+
   bool body_unread = has_body;
   if (route.max_body_bytes > 0 && has_body) {
     if (info->content_length > 0 &&
         static_cast<unsigned long long>(info->content_length) > route.max_body_bytes) {
-      SendResponse(conn, TextResponse(413, "request body too large\n"), is_head, true);
-      return 413;
+      return fail(413, "request body of " + std::to_string(info->content_length) +
+                           " bytes exceeds the limit of " + std::to_string(route.max_body_bytes),
+                  true);
     }
     switch (ReadBody(conn, info->content_length, route.max_body_bytes, &req.body)) {
       case BodyStatus::kAborted:
         return kClientClosedRequest;
       case BodyStatus::kTooLarge:
-        SendResponse(conn, TextResponse(413, "request body too large\n"), is_head, true);
-        return 413;
+        return fail(413, "request body exceeds the limit of " +
+                             std::to_string(route.max_body_bytes) + " bytes",
+                    true);
       case BodyStatus::kComplete:
         body_unread = false;
         break;

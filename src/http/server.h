@@ -4,6 +4,7 @@
 // civetweb. Body size limits are enforced here while reading (civetweb has no such option),
 // for Content-Length and chunked bodies alike.
 // Thread-safe: handlers run on civetweb's worker threads concurrently.
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,6 +40,34 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+/// Builds the reply for an error the server finds itself (413 body too large, 429 too many
+/// concurrent requests), so a route can answer in its own format and count it. `req` has
+/// the method, path and headers but no body.
+using HttpErrorHandler =
+    std::function<HttpResponse(const HttpRequest& req, int status, std::string_view message)>;
+
+/// A limit on requests in progress, shared by the routes that hold one. A request takes
+/// its slot before its body is read, so slow or large uploads count, and a full server
+/// answers 429 without reading the body. Thread-safe (one atomic counter).
+class Admission {
+ public:
+  explicit Admission(int max_in_flight) : max_(max_in_flight) {}
+  bool TryEnter() {
+    if (in_flight_.fetch_add(1, std::memory_order_acq_rel) >= max_) {
+      in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+      return false;
+    }
+    return true;
+  }
+  void Leave() { in_flight_.fetch_sub(1, std::memory_order_acq_rel); }
+  int in_flight() const { return in_flight_.load(std::memory_order_acquire); }
+  int max() const { return max_; }
+
+ private:
+  const int max_;
+  std::atomic<int> in_flight_{0};
+};
+
 /// HEAD on a route that lists GET but not HEAD runs the handler with method "GET" and sends
 /// the headers (with the GET body's Content-Length) but no body.
 struct Route {
@@ -46,6 +75,8 @@ struct Route {
   std::vector<std::string> methods;  ///< others get 405 with an Allow header
   HttpHandler handler;
   std::size_t max_body_bytes = 0;  ///< 0: bodies are not read; over the limit: 413
+  std::shared_ptr<Admission> admission = nullptr;  ///< optional; when full: 429 with Retry-After: 1
+  HttpErrorHandler on_error = nullptr;   ///< optional; default: a text/plain reply
 };
 
 struct HttpServerOptions {

@@ -8,7 +8,7 @@ namespace {
 // Indexed by EventType; the spelling of the `type` field (docs/events.md).
 constexpr std::array<std::string_view, kEventTypeCount> kNames = {
     "run",      "llm_call", "tool_call", "step",     "hallucination",
-    "recovery", "approval", "task",      "feedback", "eval",
+    "recovery", "approval", "task",      "feedback", "eval",     "usage",
 };
 
 }  // namespace

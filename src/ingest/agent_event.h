@@ -17,6 +17,7 @@ enum class EventType : std::uint8_t {
   kTask,
   kFeedback,
   kEval,
+  kUsage,  ///< tokens and cost reported in aggregate (OTLP usage metrics); not an LLM call
   kCount,  // not a type
 };
 
@@ -36,7 +37,7 @@ struct AgentEvent {
 
   // Enumerated and free-text fields (empty when absent).
   std::string_view status;             ///< run, llm_call, tool_call
-  std::string_view model;              ///< llm_call
+  std::string_view model;              ///< llm_call, usage
   std::string_view tool_name;          ///< tool_call
   std::string_view outcome;            ///< step, task
   std::string_view hallucination_type; ///< hallucination

@@ -56,6 +56,9 @@ void EventMapper::Apply(const AgentEvent& e, double now) {
     case EventType::kEval:
       registry_.Histogram(MetricId::kEvalScore, {a, e.evaluator}).Observe(e.score, &ex);
       break;
+    case EventType::kUsage:
+      ApplyUsage(e);
+      break;
     case EventType::kCount:
       break;
   }
@@ -70,6 +73,27 @@ void EventMapper::ApplyRun(const AgentEvent& e, const ExemplarRef& ex) {
   if (e.steps >= 0) registry_.Histogram(MetricId::kReasoningSteps, {a}).Observe(e.steps, &ex);
   if (e.tool_calls >= 0) {
     registry_.Histogram(MetricId::kToolCallsPerRun, {a}).Observe(e.tool_calls, &ex);
+  }
+}
+
+// Aggregated usage (e.g. Claude Code's token and cost metrics): tokens and cost as
+// reported. Never priced: the cost arrives as its own usage event, and pricing the tokens
+// too would count it twice.
+void EventMapper::ApplyUsage(const AgentEvent& e) {
+  const std::string_view a = e.agent_id;
+  const std::string_view m = e.model;
+  const std::pair<std::string_view, double> directions[] = {
+      {"input", e.input_tokens},
+      {"output", e.output_tokens},
+      {"cache_read", e.cache_read_tokens},
+      {"cache_creation", e.cache_creation_tokens},
+  };
+  for (const auto& [name, tokens] : directions) {
+    if (tokens > 0) registry_.Counter(MetricId::kTokens, {a, m, name}).Inc(tokens);
+  }
+  if (e.cost_usd >= 0) {
+    registry_.Counter(MetricId::kCost, {a, m}).Inc(e.cost_usd);
+    if (e.cost_usd > 0) windows_.OnLlmCost(a, e.cost_usd);
   }
 }
 

@@ -23,6 +23,7 @@ class EventMapper {
  private:
   void ApplyRun(const AgentEvent& e, const struct ExemplarRef& ex);
   void ApplyLlmCall(const AgentEvent& e, const struct ExemplarRef& ex);
+  void ApplyUsage(const AgentEvent& e);
 
   Registry& registry_;
   TaskWindows& windows_;

@@ -189,6 +189,12 @@ constexpr Rule kTaskRules[] = {
     {F::kTaskType, true, {}}, {F::kOutcome, true, kTaskOutcome}, {F::kCostUsd, false, {}}};
 constexpr Rule kFeedbackRules[] = {{F::kScore, true, {}}, {F::kTaskType, false, {}}};
 constexpr Rule kEvalRules[] = {{F::kEvaluator, true, {}}, {F::kScore, true, {}}};
+constexpr Rule kUsageRules[] = {{F::kModel, true, {}},
+                                {F::kInputTokens, false, {}},
+                                {F::kOutputTokens, false, {}},
+                                {F::kCacheReadTokens, false, {}},
+                                {F::kCacheCreationTokens, false, {}},
+                                {F::kCostUsd, false, {}}};
 constexpr Rule kCommonRules[] = {{F::kAgentId, true, {}},
                                  {F::kTs, false, {}},
                                  {F::kTraceId, false, {}},
@@ -217,6 +223,8 @@ std::span<const Rule> RulesFor(EventType t) {
       return kFeedbackRules;
     case EventType::kEval:
       return kEvalRules;
+    case EventType::kUsage:
+      return kUsageRules;
     case EventType::kCount:
       break;
   }

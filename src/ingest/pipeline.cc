@@ -24,12 +24,16 @@ EventParser& ThreadParser() {
   return parser;
 }
 
+// First line of a WAL record from a source other than push: "@source otlp".
+constexpr std::string_view kWalSourceTag = "@source ";
+
 }  // namespace
 
 std::string_view SourceName(Source s) {
   switch (s) {
     case Source::kFile: return "file";
     case Source::kPush: return "push";
+    case Source::kOtlp: return "otlp";
     case Source::kCount: break;
   }
   return "unknown";
@@ -124,7 +128,7 @@ void Pipeline::OnFileClosed(const FilePosition& last) {
   positions_.erase({last.dev, last.ino});
 }
 
-Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines) {
+Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Source source) {
   // Validate first so that only valid lines are logged; then log and apply under the
   // shared lock, so that Capture() sees either the whole batch with its WAL sequence, or
   // neither.
@@ -157,16 +161,21 @@ Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines) {
     std::string payload;
     std::size_t size = 0;
     for (auto v : valid) size += v.size() + 1;
-    payload.reserve(size);
+    payload.reserve(size + kWalSourceTag.size() + 8);
+    // Pushes are logged bare (the format since version 1); other sources get a first line
+    // naming them, which cannot be an event line (events start with '{').
+    if (source != Source::kPush) {
+      payload.append(kWalSourceTag).append(SourceName(source)).push_back('\n');
+    }
     for (auto v : valid) payload.append(v).push_back('\n');
     auto seq = wal_->Append(payload);
     if (!seq.ok()) return Error{"write-ahead log: " + seq.error()};
   }
   for (std::size_t r = 1; r < kRejectReasonCount; ++r) {
-    CountRejected(Source::kPush, static_cast<RejectReason>(r), result.rejected_by_reason[r]);
+    CountRejected(source, static_cast<RejectReason>(r), result.rejected_by_reason[r]);
   }
   BatchResult applied;
-  ApplyLocked(Source::kPush, valid, false, &applied);
+  ApplyLocked(source, valid, false, &applied);
   result.accepted = applied.accepted;
   return result;
 }
@@ -204,6 +213,13 @@ Result<std::size_t> Pipeline::ReplayWal() {
   auto status = wal_->Replay(wal_seq_, [&](std::uint64_t seq, std::string_view payload) {
     lines.clear();
     std::size_t start = 0;
+    Source source = Source::kPush;
+    if (payload.starts_with(kWalSourceTag)) {
+      const std::size_t nl = payload.find('\n');
+      const std::string_view name = payload.substr(kWalSourceTag.size(), nl - kWalSourceTag.size());
+      if (name == SourceName(Source::kOtlp)) source = Source::kOtlp;
+      start = nl == std::string_view::npos ? payload.size() : nl + 1;
+    }
     while (start < payload.size()) {
       std::size_t nl = payload.find('\n', start);
       if (nl == std::string_view::npos) nl = payload.size();
@@ -212,7 +228,7 @@ Result<std::size_t> Pipeline::ReplayWal() {
     }
     BatchResult ignored;
     std::shared_lock lock(apply_mu_);
-    ApplyLocked(Source::kPush, lines, false, &ignored);
+    ApplyLocked(source, lines, false, &ignored);
     ++records;
   });
   if (!status.ok()) return Error{status.error()};

@@ -32,7 +32,9 @@ class TaskWindows;
 class Wal;
 class CounterHandle;
 
-enum class Source : std::uint8_t { kFile, kPush, kCount };
+/// Where lines come from: tailed files, POST /v1/events, or OTLP/HTTP (mapped to native
+/// lines by src/otlp). The `source` label of the self metrics.
+enum class Source : std::uint8_t { kFile, kPush, kOtlp, kCount };
 std::string_view SourceName(Source s);
 
 struct LineError {
@@ -62,7 +64,11 @@ class Pipeline final : public TailSink {
 
   /// Validates every line, appends the valid ones to the WAL (fsync) and applies them.
   /// Fails only when the WAL cannot be written: then nothing was applied or acknowledged.
-  Result<BatchResult> Push(std::span<const std::string_view> lines);
+  /// `source` is kPush or kOtlp; it is logged with the batch so a replay counts it alike.
+  Result<BatchResult> Push(std::span<const std::string_view> lines, Source source = Source::kPush);
+
+  /// Counts `n` items rejected before they became lines (e.g. invalid OTLP items).
+  void CountRejected(Source source, RejectReason reason, std::size_t n);
 
   /// Applies lines without any position bookkeeping (replay command, tests).
   /// `errors` collects details when `want_errors`.
@@ -85,7 +91,6 @@ class Pipeline final : public TailSink {
   struct Counts;
   void ApplyLocked(Source source, std::span<const std::string_view> lines, bool want_errors,
                    BatchResult* out);
-  void CountRejected(Source source, RejectReason reason, std::size_t n);
 
   Registry& registry_;
   TaskWindows& windows_;

@@ -9,6 +9,7 @@ namespace {
 constexpr std::array<std::string_view, kRejectReasonCount> kNames = {
     "none",         "invalid_json",  "invalid_utf8", "line_too_long",
     "unknown_type", "missing_field", "wrong_type",   "invalid_value",
+    "too_many_attributes",
 };
 
 }  // namespace

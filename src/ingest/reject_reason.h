@@ -16,6 +16,7 @@ enum class RejectReason : std::uint8_t {
   kWrongType,       ///< a field has the wrong JSON type (e.g. a string for a number)
   kInvalidValue,    ///< negative or non-finite number, score outside 0..1, bad enum value,
                     ///< malformed trace_id/span_id/ts
+  kTooManyAttributes,  ///< an OTLP item with more than otlp.max_attributes attributes
   kCount,           // not a reason
 };
 

@@ -21,10 +21,17 @@ struct Case {
 const Case kCases[] = {
     {"unknown top-level key", "webb:\n  threads: 1\n",
      "c.yml:1:1: unknown key webb (known keys: web, ingest, state, registry, pricing, alerts, "
-     "dashboards, alertmanager)"},
+     "dashboards, alertmanager, otlp)"},
     {"unknown nested key", "web:\n  threads: 2\n  listen_adress: \":1\"\n",
      "c.yml:3:3: unknown key web.listen_adress (known keys in web: listen_address, "
-     "telemetry_path, max_body_bytes, bearer_token_file, threads)"},
+     "telemetry_path, max_body_bytes, max_decompressed_bytes, bearer_token_file, threads, "
+     "max_concurrent_ingest)"},
+    {"unknown claude_code_usage", "otlp:\n  claude_code_usage: both\n",
+     "c.yml:2:22: otlp.claude_code_usage: must be \"logs\" or \"metrics\", got \"both\""},
+    {"empty agent id attributes", "otlp:\n  agent_id_attributes: []\n",
+     "c.yml:2:24: otlp.agent_id_attributes: needs at least one attribute key"},
+    {"bad otlp listen address", "otlp:\n  listen_address: \"4318\"\n",
+     "c.yml:2:19: otlp.listen_address: invalid listen address \"4318\": want HOST:PORT or :PORT"},
     {"unknown key in a price", "pricing:\n  - {match: a, input: 1, output: 2, cached: 1}\n",
      "c.yml:2:37: unknown key pricing[0].cached (known keys in pricing[0]: match, input, "
      "output, cache_read, cache_write)"},
@@ -177,7 +184,7 @@ pricing:
             "multi.yml:6:18: ingest.poll_interval: expected a duration such as 250ms, 30s, 5m "
             "or 1h30m, got \"soon\"\n"
             "multi.yml:7:1: unknown key bogus (known keys: web, ingest, state, registry, "
-            "pricing, alerts, dashboards, alertmanager)\n"
+            "pricing, alerts, dashboards, alertmanager, otlp)\n"
             "multi.yml:10:5: registry.buckets: metric \"agent_requests_total\" is a counter, "
             "not a histogram: it has no buckets\n"
             "multi.yml:11:27: registry.buckets.agent_eval_score[1]: bucket bounds must be "
@@ -193,7 +200,8 @@ TEST(ConfigErrorsTest, LoadConfigNamesTheFileInEveryMessage) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error(), path + ":2:12: web.threads: expected an integer, got \"x\"\n" + path +
                            ":3:3: unknown key web.port (known keys in web: listen_address, "
-                           "telemetry_path, max_body_bytes, bearer_token_file, threads)");
+                           "telemetry_path, max_body_bytes, max_decompressed_bytes, bearer_token_file, threads, "
+                        "max_concurrent_ingest)");
 }
 
 TEST(ConfigErrorsTest, SyntaxErrorInALoadedFile) {

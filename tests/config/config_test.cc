@@ -205,6 +205,30 @@ TEST(ConfigTest, ShippedFilesLoadWithoutErrors) {
   }
 }
 
+TEST(ConfigTest, LoadsTheOtlpSectionAndResolvesItsFiles) {
+  auto c = ParseConfig(
+      "web:\n  max_decompressed_bytes: 1MiB\n  max_concurrent_ingest: 3\n"
+      "otlp:\n  listen_address: \"127.0.0.1:4318\"\n"
+      "  agent_id_attributes: [agent.name, service.name]\n  default_agent_id: nobody\n"
+      "  claude_code_usage: metrics\n  max_attributes: 16\n  files: [otel/*.json]\n",
+      "/srv/agx/agent.yml");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->web.max_decompressed_bytes, std::size_t{1} << 20);
+  EXPECT_EQ(c->web.max_concurrent_ingest, 3);
+  EXPECT_EQ(c->otlp.listen_address, "127.0.0.1:4318");
+  EXPECT_EQ(c->otlp.agent_id_attributes, (std::vector<std::string>{"agent.name", "service.name"}));
+  EXPECT_EQ(c->otlp.default_agent_id, "nobody");
+  EXPECT_EQ(c->otlp.claude_code_usage, "metrics");
+  EXPECT_EQ(c->otlp.max_attributes, 16u);
+  EXPECT_EQ(c->otlp.files, (std::vector<std::string>{"/srv/agx/otel/*.json"}));
+  const Config d = Config::Defaults();
+  EXPECT_EQ(d.otlp.listen_address, "");
+  EXPECT_EQ(d.otlp.agent_id_attributes,
+            (std::vector<std::string>{"gen_ai.agent.name", "gen_ai.agent.id", "service.name"}));
+  EXPECT_EQ(d.otlp.claude_code_usage, "logs");
+  EXPECT_EQ(d.web.max_decompressed_bytes, std::size_t{64} << 20);
+}
+
 TEST(ConfigTest, ShippedConfigCarriesTheBuiltInPrices) {
   auto c = LoadConfig(std::string(AGX_SOURCE_DIR) + "/config/agent_exporter.yml");
   ASSERT_TRUE(c.ok()) << c.error();
@@ -252,7 +276,14 @@ TEST(ConfigTest, ExampleFileSetsEveryKey) {
                           "input:",
                           "output:",
                           "cache_read:",
-                          "cache_write:"}) {
+                          "cache_write:",
+                          "max_decompressed_bytes:",
+                          "max_concurrent_ingest:",
+                          "otlp:",
+                          "agent_id_attributes:",
+                          "default_agent_id:",
+                          "claude_code_usage:",
+                          "max_attributes:"}) {
     EXPECT_THAT(text, HasSubstr(key));
   }
 }

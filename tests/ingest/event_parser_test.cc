@@ -587,7 +587,7 @@ TEST(EventParserTest, NamesRoundTrip) {
   EXPECT_EQ(EventTypeName(EventType::kEval), "eval");
   const std::vector<std::string_view> reasons = {"invalid_json", "invalid_utf8",  "line_too_long",
                                                  "unknown_type", "missing_field", "wrong_type",
-                                                 "invalid_value"};
+                                                 "invalid_value", "too_many_attributes"};
   for (std::size_t i = 1; i < kRejectReasonCount; ++i) {
     EXPECT_EQ(RejectReasonName(static_cast<RejectReason>(i)), reasons[i - 1]);
   }

@@ -203,6 +203,11 @@ class EventStream {
       Emit("eval", R"(,"evaluator":")" + std::string(Pick(kEvaluators)) + R"(","score":)" +
                        Num(Uniform(0.4, 1.0), 2));
     }
+    if (Chance(0.1)) {  // aggregated usage, as mapped from OTLP usage metrics
+      Emit("usage", R"(,"model":"claude-sonnet-4-5","output_tokens":)" +
+                        std::to_string(static_cast<int>(Uniform(1, 500))) + R"(,"cost_usd":)" +
+                        Num(Uniform(0, 0.01), 5));
+    }
   }
 
   std::mt19937_64 rng_;

@@ -672,5 +672,68 @@ TEST(PipelineTest, ZeroOrAbsentTokensCreateNoTokenSeries) {
   EXPECT_EQ(Value(s, "agent_llm_calls_total", {"ag", "no-price-2", "success"}), 1);
 }
 
+
+TEST(PipelineTest, UsageEventsAddTokensAndCostButNoCallAndAreNeverPriced) {
+  Harness h(PricedConfig());
+  const std::vector<std::string> lines = {
+      R"({"type":"usage","agent_id":"ag","model":"exact-model","input_tokens":1000,"output_tokens":20})",
+      R"({"type":"usage","agent_id":"ag","model":"exact-model","cache_read_tokens":7,"cache_creation_tokens":3})",
+      R"({"type":"usage","agent_id":"ag","model":"exact-model","cost_usd":0.25})",
+      R"({"type":"usage","agent_id":"ag","model":"unpriced","input_tokens":5})",
+      R"({"type":"usage","agent_id":"ag","input_tokens":5})",                      // no model
+      R"({"type":"usage","agent_id":"ag","model":"m","cost_usd":-1})",             // negative
+  };
+  const BatchResult r = h.pipeline.Apply(Source::kFile, Views(lines));
+  EXPECT_EQ(r.accepted, 4u);
+  EXPECT_EQ(r.rejected_by_reason[static_cast<std::size_t>(RejectReason::kMissingField)], 1u);
+  EXPECT_EQ(r.rejected_by_reason[static_cast<std::size_t>(RejectReason::kInvalidValue)], 1u);
+  const Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, kTokens, {"ag", "exact-model", "input"}), 1000);
+  EXPECT_EQ(Value(s, kTokens, {"ag", "exact-model", "output"}), 20);
+  EXPECT_EQ(Value(s, kTokens, {"ag", "exact-model", "cache_read"}), 7);
+  EXPECT_EQ(Value(s, kTokens, {"ag", "exact-model", "cache_creation"}), 3);
+  EXPECT_EQ(Value(s, kCost, {"ag", "exact-model"}), 0.25) << "tokens are not priced";
+  EXPECT_EQ(Value(s, kTokens, {"ag", "unpriced", "input"}), 5);
+  EXPECT_EQ(SeriesCount(s, kUnpriced), 0u) << "usage tokens are not expected to be priced";
+  EXPECT_EQ(SeriesCount(s, "agent_llm_calls_total"), 0u);
+  EXPECT_EQ(Value(s, "agent_exporter_events_total", {"file", "usage"}), 4);
+}
+
+TEST(PipelineTest, OtlpBatchesAreLoggedWithTheirSourceAndReplayedAsOtlp) {
+  agx::testing::TempDir dir;
+  auto wal = MustOpenWal(dir.path());
+  ASSERT_NE(wal, nullptr);
+  const std::vector<std::string> otlp = {
+      R"({"type":"tool_call","agent_id":"a","tool_name":"search","status":"success"})",
+      R"({"type":"tool_call","agent_id":"a","tool_name":"search","status":"oops"})",
+  };
+  const std::vector<std::string> push = {
+      R"({"type":"run","agent_id":"a","status":"success"})"};
+  {
+    Harness h(Config::Defaults(), wal.get());
+    auto r = h.pipeline.Push(Views(otlp), Source::kOtlp);
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(r->accepted, 1u);
+    ASSERT_TRUE(h.pipeline.Push(Views(push)).ok());
+    const Snapshot s = h.Collect();
+    EXPECT_EQ(Value(s, "agent_exporter_events_total", {"otlp", "tool_call"}), 1);
+    EXPECT_EQ(Value(s, "agent_exporter_events_rejected_total", {"otlp", "invalid_value"}), 1);
+    EXPECT_EQ(Value(s, "agent_exporter_events_total", {"push", "run"}), 1);
+  }
+  const auto records = Records(*wal);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records.begin()->second, "@source otlp\n" + otlp[0] + "\n") << "only valid lines";
+  EXPECT_EQ(records.rbegin()->second, push[0] + "\n") << "pushes keep the bare format";
+
+  Harness fresh(Config::Defaults(), wal.get());
+  auto replayed = fresh.pipeline.ReplayWal();
+  ASSERT_TRUE(replayed.ok()) << replayed.error();
+  EXPECT_EQ(*replayed, 2u);
+  const Snapshot s = fresh.Collect();
+  EXPECT_EQ(Value(s, "agent_exporter_events_total", {"otlp", "tool_call"}), 1);
+  EXPECT_EQ(Value(s, "agent_exporter_events_total", {"push", "run"}), 1);
+  EXPECT_EQ(Value(s, "agent_tool_calls_total", {"a", "search", "success"}), 1);
+}
+
 }  // namespace
 }  // namespace agx

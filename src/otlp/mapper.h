@@ -1,0 +1,90 @@
+#pragma once
+// Mapper: turns a decoded OTLP export request into native agent events (docs/events.md),
+// one JSON line each, which the Pipeline then validates, logs to the WAL and applies like
+// any pushed line. Going through the native format keeps one durable format and one
+// mapping to metrics; docs/otlp.md lists what maps to what.
+//
+// - Spans with gen_ai.operation.name chat/text_completion/generate_content -> llm_call,
+//   execute_tool -> tool_call, invoke_agent -> run; other spans are dropped (not_genai).
+// - Claude Code log events api_request/api_error -> llm_call, tool_result -> tool_call;
+//   other log records are dropped (unknown_event).
+// - Claude Code metrics claude_code.token.usage / claude_code.cost.usage (sums, delta or
+//   cumulative) -> usage events; other metrics are dropped (unknown_metric).
+// - Tokens and cost of Claude Code come from one source only (OtlpConfig::claude_code_usage):
+//   from api_request events (default) or from the two metrics; the other source's tokens
+//   and cost are dropped (other_source), so nothing is counted twice.
+//
+// Thread-safe: Map may run concurrently; the cumulative-to-delta state is under a mutex.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "ingest/reject_reason.h"
+#include "otlp/otlp_model.h"
+
+namespace agx::otlp {
+
+/// Items that are valid OTLP but carry nothing agent_exporter maps: counted in
+/// agent_exporter_otlp_dropped_total{signal,reason}, never an error.
+enum class DropReason : std::uint8_t {
+  kNotGenAi,            ///< span without a mapped gen_ai.operation.name
+  kUnknownEvent,        ///< log record that is not a mapped event
+  kUnknownMetric,       ///< metric that is not mapped
+  kUnsupportedPoint,    ///< mapped metric with a gauge, non-monotonic or histogram point
+  kOtherSource,         ///< Claude Code tokens/cost from the source that does not count
+  kCumulativeBaseline,  ///< first cumulative point of a series that started before us
+  kCount,
+};
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
+std::string_view DropReasonName(DropReason r);  ///< "not_genai", …
+
+/// A cumulative series' last seen point; kept so the next point yields a delta.
+struct CumulativeKey {
+  std::string metric;
+  std::string series;  ///< canonical encoding of resource + point attributes
+  auto operator<=>(const CumulativeKey&) const = default;
+};
+struct CumulativePoint {
+  std::uint64_t start_time_ns = 0;
+  double value = 0;
+};
+
+struct MappedBatch {
+  std::string buffer;                   ///< the native event lines, '\n'-terminated
+  std::vector<std::string_view> lines;  ///< views into `buffer`, filled by Map
+  std::size_t items = 0;                ///< spans / log records / data points seen
+  std::size_t rejected = 0;             ///< items the mapper rejected (invalid)
+  std::array<std::size_t, kRejectReasonCount> rejected_by_reason{};
+  std::array<std::size_t, kDropReasonCount> dropped{};
+  std::string first_error;  ///< message about the first rejected item, for partialSuccess
+  /// Cumulative state to remember once the batch is acknowledged (see Commit).
+  std::vector<std::pair<CumulativeKey, CumulativePoint>> cumulative_updates;
+};
+
+class Mapper {
+ public:
+  /// `start_time_ns`: when the exporter started; a cumulative series whose start time is
+  /// at or after it is counted from zero, an older one from its second point.
+  Mapper(OtlpConfig config, std::uint64_t start_time_ns);
+
+  /// Maps every item of `request` into `out` (cleared first). Never fails: unusable items
+  /// are counted as rejected (with a reason) or dropped.
+  void Map(const ExportRequest& request, MappedBatch* out) const;
+
+  /// Remembers the cumulative points of a batch once its lines are acknowledged, so a
+  /// retried request that was not acknowledged is counted again rather than lost.
+  void Commit(const MappedBatch& batch);
+
+ private:
+  OtlpConfig config_;
+  std::uint64_t start_time_ns_;
+  mutable std::mutex mu_;
+  std::map<CumulativeKey, CumulativePoint> cumulative_;  // guarded by mu_
+};
+
+}  // namespace agx::otlp

@@ -1,0 +1,121 @@
+#include "otlp/otlp_ingest.h"
+
+#include <vector>
+
+#include "registry/registry.h"
+
+namespace agx::otlp {
+
+// Tailed OTLP JSON files: every line is one export request of any signal. Lines that do
+// not decode are rejected (invalid_json, source file) and the tail goes on; the mapped
+// lines of a whole read are applied with the read's position, so exactly-once holds as for
+// native files.
+class OtlpIngest::FileSink final : public TailSink {
+ public:
+  explicit FileSink(OtlpIngest& ingest) : ingest_(ingest) {}
+
+  void OnLines(const FilePosition& after, std::span<const std::string_view> lines,
+               std::size_t oversized) override {
+    buffer_.clear();
+    ends_.clear();
+    std::size_t invalid = 0;
+    MappedBatch batch;
+    for (std::string_view line : lines) {
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      auto request = DecodeJsonAnySignal(line, ingest_.limits_);
+      if (!request.ok()) {
+        ++invalid;
+        continue;
+      }
+      ingest_.MapAndCount(*request, Source::kFile, &batch);
+      ingest_.mapper_.Commit(batch);  // a tailed line is never retried: commit at once
+      for (std::string_view l : batch.lines) {
+        buffer_.append(l);
+        ends_.push_back(buffer_.size());
+      }
+    }
+    views_.clear();
+    std::size_t start = 0;
+    for (std::size_t end : ends_) {
+      views_.emplace_back(buffer_.data() + start, end - start);
+      start = end;
+    }
+    ingest_.pipeline_.CountRejected(Source::kFile, RejectReason::kInvalidJson, invalid);
+    ingest_.pipeline_.OnLines(after, views_, oversized);
+  }
+
+  void OnFileClosed(const FilePosition& last) override { ingest_.pipeline_.OnFileClosed(last); }
+
+ private:
+  OtlpIngest& ingest_;
+  std::string buffer_;  // reused between reads
+  std::vector<std::size_t> ends_;
+  std::vector<std::string_view> views_;
+};
+
+OtlpIngest::OtlpIngest(const Config& config, Registry& registry, Pipeline& pipeline,
+                       std::uint64_t start_time_ns)
+    : pipeline_(pipeline),
+      mapper_(config.otlp, start_time_ns),
+      file_sink_(std::make_unique<FileSink>(*this)) {
+  limits_.max_attributes = config.otlp.max_attributes;
+  // Every signal x reason is exported from the start (at 0), so rate() works at once.
+  for (std::size_t s = 0; s < dropped_.size(); ++s) {
+    for (std::size_t r = 0; r < kDropReasonCount; ++r) {
+      dropped_[s][r] = &registry.Counter(
+          MetricId::kOtlpDropped,
+          {SignalName(static_cast<Signal>(s)), DropReasonName(static_cast<DropReason>(r))});
+    }
+  }
+}
+
+OtlpIngest::~OtlpIngest() = default;
+
+TailSink* OtlpIngest::file_sink() { return file_sink_.get(); }
+
+void OtlpIngest::MapAndCount(const ExportRequest& request, Source source, MappedBatch* batch) {
+  mapper_.Map(request, batch);
+  const auto s = static_cast<std::size_t>(request.signal);
+  for (std::size_t r = 0; r < kDropReasonCount; ++r) {
+    if (batch->dropped[r] > 0) dropped_[s][r]->Inc(static_cast<double>(batch->dropped[r]));
+  }
+  for (std::size_t r = 1; r < kRejectReasonCount; ++r) {
+    pipeline_.CountRejected(source, static_cast<RejectReason>(r), batch->rejected_by_reason[r]);
+  }
+}
+
+ExportOutcome OtlpIngest::Export(Signal signal, std::string_view body, bool protobuf) {
+  ExportOutcome out;
+  auto request = protobuf ? DecodeProtobuf(signal, body, limits_) : DecodeJson(signal, body, limits_);
+  if (!request.ok()) {
+    out.kind = ExportOutcome::Kind::kBadRequest;
+    out.message = request.error();
+    return out;
+  }
+  std::unique_lock<std::mutex> serial;
+  if (signal == Signal::kMetrics) serial = std::unique_lock(metrics_mu_);
+  MappedBatch batch;
+  // Rejections of the mapper are counted before the WAL write: they are final whatever
+  // happens to the valid lines (a retry would reject them again and count them again,
+  // as for /v1/events).
+  MapAndCount(*request, Source::kOtlp, &batch);
+  out.items = batch.items;
+  out.rejected = batch.rejected;
+  out.message = batch.first_error;
+  if (!batch.lines.empty()) {
+    auto pushed = pipeline_.Push(batch.lines, Source::kOtlp);
+    if (!pushed.ok()) {
+      out.kind = ExportOutcome::Kind::kUnavailable;
+      out.message = pushed.error();
+      return out;
+    }
+    out.rejected += pushed->rejected;
+    if (out.message.empty() && !pushed->errors.empty()) {
+      out.message = "mapped event rejected: " + pushed->errors.front().message;
+    }
+  }
+  mapper_.Commit(batch);
+  return out;
+}
+
+}  // namespace agx::otlp

@@ -1,0 +1,70 @@
+#pragma once
+// OtlpIngest: the OTLP data path, transport-agnostic. It decodes an export request, maps
+// it to native event lines (Mapper), counts dropped and rejected items, and hands the
+// lines to the Pipeline: through the WAL for HTTP exports (Export), or with the file
+// position for tailed OTLP JSON files (file_sink()).
+// Thread-safe: Export runs concurrently on HTTP worker threads; the file sink is called on
+// the tailer's thread only (TailSink contract).
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "ingest/pipeline.h"
+#include "otlp/decode.h"
+#include "otlp/mapper.h"
+#include "otlp/otlp_model.h"
+#include "tail/file_tailer.h"
+
+namespace agx {
+class Registry;
+class CounterHandle;
+}  // namespace agx
+
+namespace agx::otlp {
+
+struct ExportOutcome {
+  enum class Kind : std::uint8_t {
+    kOk,           ///< applied (possibly with rejected items): 200
+    kBadRequest,   ///< the body does not decode: 400, nothing applied
+    kUnavailable,  ///< the WAL cannot be written: 503, nothing applied
+  };
+  Kind kind = Kind::kOk;
+  std::size_t items = 0;     ///< items in the request
+  std::size_t rejected = 0;  ///< items rejected (partialSuccess)
+  std::string message;       ///< error, or the first rejected item's problem
+};
+
+class OtlpIngest {
+ public:
+  OtlpIngest(const Config& config, Registry& registry, Pipeline& pipeline,
+             std::uint64_t start_time_ns);
+  ~OtlpIngest();
+
+  /// One OTLP/HTTP export request (already decompressed).
+  ExportOutcome Export(Signal signal, std::string_view body, bool protobuf);
+
+  /// The sink for a FileTailer over OTLP JSON files (one export request per line).
+  TailSink* file_sink();
+
+ private:
+  class FileSink;
+  /// Decoded and mapped; counts dropped and mapper-rejected items under `source`.
+  void MapAndCount(const ExportRequest& request, Source source, MappedBatch* batch);
+
+  Pipeline& pipeline_;
+  DecodeLimits limits_;
+  Mapper mapper_;
+  std::array<std::array<CounterHandle*, kDropReasonCount>,
+             static_cast<std::size_t>(Signal::kCount)> dropped_{};
+  std::unique_ptr<FileSink> file_sink_;
+  // Metrics exports are mapped, logged and committed one at a time: two concurrent requests
+  // for the same cumulative series would otherwise both take their delta from the same
+  // committed point and count the increase twice. Traces and logs run concurrently.
+  std::mutex metrics_mu_;
+};
+
+}  // namespace agx::otlp
