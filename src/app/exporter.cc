@@ -1,5 +1,6 @@
 #include "app/exporter.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -95,7 +96,9 @@ Status Exporter::Start() {
   std::vector<Route> routes;
   routes.push_back({config_.web.telemetry_path, {"GET", "HEAD"},
                     [this](const HttpRequest& r) { return HandleMetrics(r); }, 0, nullptr, nullptr});
-  ingest_admission_ = std::make_shared<Admission>(config_.web.max_concurrent_ingest);
+  // At least one worker thread always stays free for /metrics and the health checks.
+  ingest_admission_ = std::make_shared<Admission>(
+      std::max(1, std::min(config_.web.max_concurrent_ingest, config_.web.threads - 1)));
   routes.push_back({"/v1/events", {"POST"}, [this](const HttpRequest& r) { return HandlePush(r); },
                     config_.web.max_body_bytes, ingest_admission_,
                     [this](const HttpRequest& r, int status, std::string_view message) {
@@ -113,9 +116,11 @@ Status Exporter::Start() {
   routes.push_back({"/", {"GET", "HEAD"}, [this](const HttpRequest& r) { return HandleLanding(r); }, 0, nullptr, nullptr});
   auto otlp_routes = [this] {
     std::vector<Route> r;
-    for (auto [path, signal] : {std::pair{"/v1/traces", otlp::Signal::kTraces},
-                                std::pair{"/v1/logs", otlp::Signal::kLogs},
-                                std::pair{"/v1/metrics", otlp::Signal::kMetrics}}) {
+    for (const auto& entry : {std::pair{"/v1/traces", otlp::Signal::kTraces},
+                              std::pair{"/v1/logs", otlp::Signal::kLogs},
+                              std::pair{"/v1/metrics", otlp::Signal::kMetrics}}) {
+      const char* path = entry.first;
+      const otlp::Signal signal = entry.second;  // a variable: lambdas may capture it
       r.push_back({path, {"POST"},
                    [this, signal](const HttpRequest& req) { return HandleOtlp(signal, req); },
                    config_.web.max_body_bytes, ingest_admission_,

@@ -30,10 +30,10 @@ struct WebConfig {
   /// over it: 413, found while inflating, so a zip bomb never takes more memory.
   std::size_t max_decompressed_bytes = 64 << 20;
   std::string bearer_token_file;         ///< empty: pushes need no token
-  int threads = 8;
-  /// Push and OTLP requests handled at once; more get 429 with Retry-After, so that a burst
-  /// of clients cannot hold every worker thread and starve /metrics.
-  int max_concurrent_ingest = 6;
+  int threads = 16;
+  /// Push and OTLP requests handled at once (at most threads - 1); more get 429 with
+  /// Retry-After, so that a burst of clients cannot hold every worker and starve /metrics.
+  int max_concurrent_ingest = 12;
   std::string telemetry_path = "/metrics";
 };
 

@@ -26,7 +26,8 @@ TEST(ConfigTest, DefaultsMatchTheDocumentedValues) {
   EXPECT_EQ(c.web.telemetry_path, "/metrics");
   EXPECT_EQ(c.web.max_body_bytes, 8u << 20);
   EXPECT_EQ(c.web.bearer_token_file, "");
-  EXPECT_EQ(c.web.threads, 8);
+  EXPECT_EQ(c.web.threads, 16);
+  EXPECT_EQ(c.web.max_concurrent_ingest, 12);
   EXPECT_TRUE(c.ingest.files.empty());
   EXPECT_EQ(c.ingest.poll_interval, milliseconds(250));
   EXPECT_EQ(c.ingest.max_line_bytes, 1u << 20);
