@@ -1,5 +1,6 @@
 #include "ingest/event_fields.h"
 
+#include <array>
 #include <cstdint>
 
 namespace agx::detail {
@@ -73,17 +74,32 @@ bool ParseRfc3339(std::string_view s, double* out) {
   return true;
 }
 
+namespace {
+
+// Lower-case hex digit for each byte, 0 for bytes that are not hex digits.
+constexpr std::array<char, 256> MakeHexTable() {
+  std::array<char, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c);
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c - 'A' + 'a');
+  return t;
+}
+constexpr std::array<char, 256> kHexLower = MakeHexTable();
+
+}  // namespace
+
 bool NormalizeHexId(std::string_view s, std::size_t want, char* buf) {
   if (s.size() != want) return false;
-  bool nonzero = false;
+  // Branch-free over the id (every event carries two): one table lookup per digit.
+  char bad = 0;
+  char any = 0;
   for (std::size_t i = 0; i < want; ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-    if (!IsDigit(c) && !(c >= 'a' && c <= 'f')) return false;
-    nonzero |= c != '0';
+    const char c = kHexLower[static_cast<unsigned char>(s[i])];
+    bad |= static_cast<char>(c == 0);
+    any |= static_cast<char>(c ^ '0');
     buf[i] = c;
   }
-  return nonzero;
+  return bad == 0 && any != 0;
 }
 
 }  // namespace agx::detail

@@ -1,5 +1,8 @@
 #include "ingest/event_mapper.h"
 
+#include <atomic>
+
+#include "ingest/handle_cache.h"
 #include "registry/registry.h"
 #include "registry/sliding_window.h"
 
@@ -10,11 +13,33 @@ constexpr double kMillion = 1e6;
 
 std::string_view OrUnknown(std::string_view v) { return v.empty() ? "unknown" : v; }
 
+std::uint64_t NextMapperId() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// The status values the parser lets through, as bundle slot indexes.
+std::size_t StatusIndex(std::string_view status) {
+  if (status == "success") return 0;
+  if (status == "failure") return 1;
+  return 2;  // timeout (tool calls only)
+}
+
+// A cached handle, resolved on first use; kept only when the registry says it is exact.
+template <class Handle, class Resolve>
+Handle& Cached(Handle*& slot, Resolve resolve) {
+  if (slot != nullptr) return *slot;
+  bool cacheable = false;
+  Handle& h = resolve(&cacheable);
+  if (cacheable) slot = &h;
+  return h;
+}
+
 }  // namespace
 
 EventMapper::EventMapper(Registry& registry, TaskWindows& windows,
                          std::vector<ModelPrice> pricing)
-    : registry_(registry), windows_(windows), pricing_(std::move(pricing)) {}
+    : registry_(registry), windows_(windows), pricing_(std::move(pricing)), id_(NextMapperId()) {}
 
 void EventMapper::Apply(const AgentEvent& e, double now) {
   const ExemplarRef ex{e.trace_id, e.span_id, e.ts > 0 ? e.ts : now};
@@ -26,13 +51,19 @@ void EventMapper::Apply(const AgentEvent& e, double now) {
     case EventType::kLlmCall:
       ApplyLlmCall(e, ex);
       break;
-    case EventType::kToolCall:
-      registry_.Counter(MetricId::kToolCalls, {a, e.tool_name, e.status}).Inc(1, &ex);
+    case EventType::kToolCall: {
+      ToolBundle& b = HandleCache::ForThread(id_).Tool(a, e.tool_name);
+      const std::string_view labels[] = {a, e.tool_name, e.status};
+      Cached(b.calls[StatusIndex(e.status)], [&](bool* c) -> CounterHandle& {
+        return registry_.Counter(MetricId::kToolCalls, labels, c);
+      }).Inc(1, &ex);
       if (e.duration_ms >= 0) {
-        registry_.Histogram(MetricId::kToolDuration, {a, e.tool_name})
-            .Observe(e.duration_ms / 1000.0, &ex);
+        Cached(b.duration, [&](bool* c) -> HistogramHandle& {
+          return registry_.Histogram(MetricId::kToolDuration, std::span(labels, 2), c);
+        }).Observe(e.duration_ms / 1000.0, &ex);
       }
       break;
+    }
     case EventType::kStep:
       registry_.Counter(MetricId::kStepOutcomes, {a, e.outcome}).Inc();
       break;
@@ -65,15 +96,19 @@ void EventMapper::Apply(const AgentEvent& e, double now) {
 }
 
 void EventMapper::ApplyRun(const AgentEvent& e, const ExemplarRef& ex) {
-  const std::string_view a = e.agent_id;
-  registry_.Counter(MetricId::kRequests, {a, e.status}).Inc(1, &ex);
-  if (e.duration_ms >= 0) {
-    registry_.Histogram(MetricId::kRequestDuration, {a}).Observe(e.duration_ms / 1000.0, &ex);
-  }
-  if (e.steps >= 0) registry_.Histogram(MetricId::kReasoningSteps, {a}).Observe(e.steps, &ex);
-  if (e.tool_calls >= 0) {
-    registry_.Histogram(MetricId::kToolCallsPerRun, {a}).Observe(e.tool_calls, &ex);
-  }
+  const std::string_view labels[] = {e.agent_id, e.status};
+  const std::span<const std::string_view> agent(labels, 1);
+  RunBundle& b = HandleCache::ForThread(id_).Run(e.agent_id);
+  Cached(b.requests[StatusIndex(e.status) & 1], [&](bool* c) -> CounterHandle& {
+    return registry_.Counter(MetricId::kRequests, labels, c);
+  }).Inc(1, &ex);
+  auto observe = [&](HistogramHandle*& slot, MetricId id, double v) {
+    Cached(slot, [&](bool* c) -> HistogramHandle& { return registry_.Histogram(id, agent, c); })
+        .Observe(v, &ex);
+  };
+  if (e.duration_ms >= 0) observe(b.duration, MetricId::kRequestDuration, e.duration_ms / 1000.0);
+  if (e.steps >= 0) observe(b.steps, MetricId::kReasoningSteps, e.steps);
+  if (e.tool_calls >= 0) observe(b.tool_calls, MetricId::kToolCallsPerRun, e.tool_calls);
 }
 
 // Aggregated usage (e.g. Claude Code's token and cost metrics): tokens and cost as
@@ -100,7 +135,12 @@ void EventMapper::ApplyUsage(const AgentEvent& e) {
 void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex) {
   const std::string_view a = e.agent_id;
   const std::string_view m = e.model;
-  registry_.Counter(MetricId::kLlmCalls, {a, m, e.status}).Inc(1, &ex);
+  LlmBundle& b = HandleCache::ForThread(id_).Llm(a, m);
+  const std::string_view call_labels[] = {a, m, e.status};
+  const std::span<const std::string_view> agent_model(call_labels, 2);
+  Cached(b.calls[StatusIndex(e.status) & 1], [&](bool* c) -> CounterHandle& {
+    return registry_.Counter(MetricId::kLlmCalls, call_labels, c);
+  }).Inc(1, &ex);
 
   struct Direction {
     std::string_view name;
@@ -113,14 +153,22 @@ void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex) {
       {"cache_read", e.cache_read_tokens, &ModelPrice::cache_read},
       {"cache_creation", e.cache_creation_tokens, &ModelPrice::cache_write},
   };
-  const ModelPrice* price = e.cost_usd >= 0 ? nullptr : FindPrice(pricing_, m);
+  if (!b.price_known) {
+    b.price = FindPrice(pricing_, m);
+    b.price_known = true;
+  }
+  const ModelPrice* price = e.cost_usd >= 0 ? nullptr : b.price;
   double priced_cost = 0;
   double tokens_total = 0;
-  for (const auto& d : directions) {
+  for (std::size_t i = 0; i < std::size(directions); ++i) {
+    const Direction& d = directions[i];
     if (d.tokens < 0) continue;
     tokens_total += d.tokens;
     if (d.tokens > 0) {
-      registry_.Counter(MetricId::kTokens, {a, m, d.name}).Inc(d.tokens);
+      const std::string_view labels[] = {a, m, d.name};
+      Cached(b.tokens[i], [&](bool* c) -> CounterHandle& {
+        return registry_.Counter(MetricId::kTokens, labels, c);
+      }).Inc(d.tokens);
     }
     if (price != nullptr) priced_cost += d.tokens * (price->*d.price) / kMillion;
   }
@@ -136,11 +184,15 @@ void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex) {
     registry_.Counter(MetricId::kUnpricedTokens, {m}).Inc(tokens_total);
   }
   if (cost >= 0) {
-    registry_.Counter(MetricId::kCost, {a, m}).Inc(cost);
+    Cached(b.cost, [&](bool* c) -> CounterHandle& {
+      return registry_.Counter(MetricId::kCost, agent_model, c);
+    }).Inc(cost);
     if (cost > 0) windows_.OnLlmCost(a, cost);
   }
   if (e.duration_ms >= 0) {
-    registry_.Histogram(MetricId::kModelLatency, {a, m}).Observe(e.duration_ms / 1000.0, &ex);
+    Cached(b.latency, [&](bool* c) -> HistogramHandle& {
+      return registry_.Histogram(MetricId::kModelLatency, agent_model, c);
+    }).Observe(e.duration_ms / 1000.0, &ex);
   }
 }
 

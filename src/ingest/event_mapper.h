@@ -2,6 +2,7 @@
 // EventMapper: applies one AgentEvent to the registry (docs/events.md, "Mapping to metrics").
 // Thread-safe: it holds only references and immutable pricing; the registry and windows
 // are themselves thread-safe. Allocation-free once the event's series exist.
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -28,6 +29,7 @@ class EventMapper {
   Registry& registry_;
   TaskWindows& windows_;
   std::vector<ModelPrice> pricing_;
+  const std::uint64_t id_;  // names this mapper's per-thread HandleCache
 };
 
 }  // namespace agx

@@ -262,12 +262,13 @@ bool IsJsonNumber(std::string_view s) {
 enum class Num : std::uint8_t { kOk, kOutOfRange, kMalformed };
 
 Num ReadNumber(od::value& v, double* out) {
-  const std::string_view raw = v.raw_json_token();
   if (v.get_double().get(*out) == simdjson::SUCCESS) {
     *out += 0.0;  // -0 -> +0
     return Num::kOk;
   }
-  return IsJsonNumber(raw) ? Num::kOutOfRange : Num::kMalformed;
+  // Only on failure: tell an out-of-range number from a malformed one. A failed get_double
+  // leaves the value unconsumed, so its raw token is still there.
+  return IsJsonNumber(v.raw_json_token()) ? Num::kOutOfRange : Num::kMalformed;
 }
 
 /// Walks a value completely so that malformed JSON anywhere is reported.
@@ -393,6 +394,8 @@ struct EventParser::Impl {
   std::unique_ptr<char[]> buf;
   std::size_t buf_cap = 0;
   std::array<Slot, kFieldCount> slots;
+  std::array<std::uint8_t, kFieldCount> touched{};  // slots set since the last reset
+  std::size_t touched_count = 0;
   char trace_id[detail::kTraceIdHexDigits];
   char span_id[detail::kSpanIdHexDigits];
   char detail[kDetailBytes];
@@ -403,6 +406,9 @@ struct EventParser::Impl {
 
 simdjson::error_code EventParser::Impl::ReadField(F f, od::value& v) {
   Slot& s = slots[static_cast<std::size_t>(f)];
+  if (s.state == Slot::kAbsent && touched_count < touched.size()) {
+    touched[touched_count++] = static_cast<std::uint8_t>(f);
+  }
   s = Slot{};  // duplicate keys: the last one wins
   const Kind kind = Def(f).kind;
   od::json_type t;
@@ -546,22 +552,28 @@ ParseError EventParser::Impl::Parse(std::string_view line, AgentEvent* out) {
     return Fail(RejectReason::kLineTooLong, {std::string_view(n, static_cast<std::size_t>(len))});
   }
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (!simdjson::validate_utf8(line.data(), line.size())) {
-    return {RejectReason::kInvalidUtf8, "line is not valid UTF-8"};
-  }
   if (buf_cap < line.size() + simdjson::SIMDJSON_PADDING) {
     buf_cap = std::max(line.size() + simdjson::SIMDJSON_PADDING, 2 * buf_cap);
     buf = std::make_unique<char[]>(buf_cap);
   }
   std::memcpy(buf.get(), line.data(), line.size());
   std::memset(buf.get() + line.size(), 0, simdjson::SIMDJSON_PADDING);
-  slots.fill(Slot{});
+  // Reset only the slots the previous line set (a line sets a handful of ~26).
+  for (std::size_t i = 0; i < touched_count; ++i) slots[touched[i]] = Slot{};
+  touched_count = 0;
 
   auto invalid = [&](simdjson::error_code err) {
     return ParseError{RejectReason::kInvalidJson, JsonErrorDetail(err)};
   };
   od::document doc;
-  if (auto err = parser.iterate(buf.get(), line.size(), buf_cap).get(doc)) return invalid(err);
+  // iterate() validates UTF-8 over the whole line (simdjson's stage 1), so a line that
+  // iterates is valid UTF-8. When it fails, UTF-8 comes first in the order of reasons.
+  if (auto err = parser.iterate(buf.get(), line.size(), buf_cap).get(doc)) {
+    if (err == simdjson::UTF8_ERROR || !simdjson::validate_utf8(line.data(), line.size())) {
+      return {RejectReason::kInvalidUtf8, "line is not valid UTF-8"};
+    }
+    return invalid(err);
+  }
   od::object obj;
   if (auto err = doc.get_object().get(obj)) {
     if (err == simdjson::INCORRECT_TYPE) return {RejectReason::kInvalidJson, "not a JSON object"};

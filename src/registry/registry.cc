@@ -25,10 +25,12 @@ namespace {
 // are appended as they are.
 constexpr char kSep = '\x1f';
 constexpr char kEsc = '\x1e';
-constexpr std::string_view kSpecial("\x1e\x1f", 2);
 
 void AppendKeyPart(std::string_view v, std::string* key) {
-  if (v.find_first_of(kSpecial) == std::string_view::npos) {
+  // A plain loop: string_view::find_first_of calls memchr once per character of `v`.
+  bool special = false;
+  for (char c : v) special |= (c == kSep) | (c == kEsc);
+  if (!special) {
     key->append(v);
     return;
   }
@@ -118,7 +120,7 @@ struct Registry::Impl {
   /// whose label values are catalogue names) bypass the limit and are not counted, so they
   /// cannot recurse.
   Series& Resolve(MetricId id, MetricType want, std::span<const std::string_view> labels,
-                  bool internal);
+                  bool internal, bool* cacheable = nullptr);
   Series& Insert(MetricState& m, std::span<const std::string_view> labels, const std::string& key,
                  bool internal, bool* overflowed);
   std::unique_ptr<Series> Create(MetricState& m, std::span<const std::string_view> values);
@@ -215,7 +217,8 @@ Series& Registry::Impl::Insert(MetricState& m, std::span<const std::string_view>
 }
 
 Series& Registry::Impl::Resolve(MetricId id, MetricType want,
-                                std::span<const std::string_view> labels, bool internal) {
+                                std::span<const std::string_view> labels, bool internal,
+                                bool* cacheable) {
   if (static_cast<std::size_t>(id) >= kMetricCount) {
     throw std::invalid_argument("agx::Registry: unknown metric id");
   }
@@ -239,6 +242,7 @@ Series& Registry::Impl::Resolve(MetricId id, MetricType want,
   }
   bool overflowed = false;
   if (s == nullptr) s = &Insert(m, labels, key, internal, &overflowed);
+  if (cacheable != nullptr) *cacheable = truncated == 0 && !overflowed && key != m.overflow_key;
   if (!internal) {
     if (truncated > 0) CountSelf(MetricId::kLabelValuesTruncated, *m.spec, truncated);
     if (overflowed) CountSelf(MetricId::kSeriesOverflow, *m.spec, 1);
@@ -253,6 +257,16 @@ void Registry::Impl::CountSelf(MetricId self, const MetricSpec& about, double n)
 
 CounterHandle& Registry::Counter(MetricId id, std::span<const std::string_view> labels) {
   return *impl_->Resolve(id, MetricType::kCounter, labels, false).c;
+}
+
+CounterHandle& Registry::Counter(MetricId id, std::span<const std::string_view> labels,
+                                 bool* cacheable) {
+  return *impl_->Resolve(id, MetricType::kCounter, labels, false, cacheable).c;
+}
+
+HistogramHandle& Registry::Histogram(MetricId id, std::span<const std::string_view> labels,
+                                     bool* cacheable) {
+  return *impl_->Resolve(id, MetricType::kHistogram, labels, false, cacheable).h;
 }
 
 HistogramHandle& Registry::Histogram(MetricId id, std::span<const std::string_view> labels) {

@@ -51,6 +51,14 @@ class Registry {
   HistogramHandle& Histogram(MetricId id, std::span<const std::string_view> labels);
   GaugeHandle& Gauge(MetricId id, std::span<const std::string_view> labels);
 
+  /// For callers that cache handles: as above, and `*cacheable` says whether the handle is
+  /// exactly this label set. It is false for the overflow series and for cut label values:
+  /// such updates must keep coming through the calls above so that each one is counted in
+  /// the overflow and truncation self-metrics.
+  CounterHandle& Counter(MetricId id, std::span<const std::string_view> labels, bool* cacheable);
+  HistogramHandle& Histogram(MetricId id, std::span<const std::string_view> labels,
+                             bool* cacheable);
+
   CounterHandle& Counter(MetricId id, std::initializer_list<std::string_view> labels) {
     return Counter(id, std::span<const std::string_view>(labels.begin(), labels.size()));
   }

@@ -1,0 +1,79 @@
+#pragma once
+// HandleCache: the series handles of the hot event types, resolved once per label set and
+// kept per thread, so a warm event costs one hash lookup instead of a registry resolution
+// (key build, hash, shared lock) per metric it updates. Bundles hold every handle an event
+// of one type and label set can touch, filled on first use.
+//
+// Only exact series are kept: a handle the registry marks not cacheable (the overflow
+// series, or cut label values) is resolved again on every update so the self-metrics count
+// each one. Bounded: a cache past kMaxEntries bundles is cleared (high cardinality just
+// falls back to registry lookups). Not thread-safe by design: one instance per thread
+// (EventMapper keeps it thread_local).
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "config/config.h"
+
+namespace agx {
+
+class CounterHandle;
+class HistogramHandle;
+
+/// agent_id + model.
+struct LlmBundle {
+  std::array<CounterHandle*, 2> calls{};  ///< by status: success, failure
+  std::array<CounterHandle*, 4> tokens{};  ///< input, output, cache_read, cache_creation
+  CounterHandle* cost = nullptr;
+  HistogramHandle* latency = nullptr;
+  const ModelPrice* price = nullptr;
+  bool price_known = false;  ///< `price` has been looked up
+};
+
+/// agent_id + tool_name.
+struct ToolBundle {
+  std::array<CounterHandle*, 3> calls{};  ///< success, failure, timeout
+  HistogramHandle* duration = nullptr;
+};
+
+/// agent_id.
+struct RunBundle {
+  std::array<CounterHandle*, 2> requests{};  ///< success, failure
+  HistogramHandle* duration = nullptr;
+  HistogramHandle* steps = nullptr;
+  HistogramHandle* tool_calls = nullptr;
+};
+
+class HandleCache {
+ public:
+  static constexpr std::size_t kMaxEntries = 4096;  ///< per bundle kind
+
+  /// The cache of the calling thread for the mapper `owner` (a cache is reset when the
+  /// thread starts serving another mapper, e.g. a new Exporter in tests).
+  static HandleCache& ForThread(std::uint64_t owner);
+
+  LlmBundle& Llm(std::string_view agent, std::string_view model);
+  ToolBundle& Tool(std::string_view agent, std::string_view tool);
+  RunBundle& Run(std::string_view agent);
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <class B>
+  using Map = std::unordered_map<std::string, B, Hash, std::equal_to<>>;
+
+  template <class B>
+  B& Get(Map<B>& map, std::string_view a, std::string_view b);
+
+  std::uint64_t owner_ = 0;
+  std::string key_;  // scratch
+  Map<LlmBundle> llm_;
+  Map<ToolBundle> tool_;
+  Map<RunBundle> run_;
+};
+
+}  // namespace agx
