@@ -735,5 +735,35 @@ TEST(PipelineTest, OtlpBatchesAreLoggedWithTheirSourceAndReplayedAsOtlp) {
   EXPECT_EQ(Value(s, "agent_tool_calls_total", {"a", "search", "success"}), 1);
 }
 
+
+TEST(PipelineTest, CachedHandlesKeepCountingEveryOverflowAndTruncatedUpdate) {
+  RegistryOptions options;
+  options.series_limit = 1;
+  options.label_value_max_bytes = 8;
+  Registry registry(options);
+  const Config c = Config::Defaults();
+  TaskWindows windows(registry, c.registry.window);
+  Pipeline pipeline(registry, windows, c, nullptr);
+  std::vector<std::string> lines;
+  for (int round = 0; round < 3; ++round) {
+    // The first tool gets the only series; the others overflow, every time.
+    for (const char* tool : {"search", "fetch", "write"}) {
+      lines.push_back(std::string(R"({"type":"tool_call","agent_id":"a","tool_name":")") + tool +
+                      R"(","status":"success"})");
+    }
+    // A model name over 8 bytes is cut, and counted, on every update.
+    lines.push_back(R"({"type":"llm_call","agent_id":"a","model":"claude-sonnet-4-5","input_tokens":5})");
+  }
+  ASSERT_EQ(pipeline.Apply(Source::kFile, Views(lines)).accepted, lines.size());
+  const Snapshot s = registry.Collect();
+  EXPECT_EQ(Value(s, "agent_tool_calls_total", {"a", "search", "success"}), 3);
+  EXPECT_EQ(Value(s, "agent_tool_calls_total", {"__overflow__", "__overflow__", "__overflow__"}), 6);
+  EXPECT_EQ(Value(s, "agent_exporter_series_overflow_total", {"agent_tool_calls_total"}), 6);
+  EXPECT_EQ(Value(s, kTokens, {"a", "claude-s", "input"}), 15);
+  // calls, tokens and cost each cut "claude-sonnet-4-5" on each of the 3 events.
+  EXPECT_EQ(Value(s, "agent_exporter_label_values_truncated_total", {"agent_llm_calls_total"}), 3);
+  EXPECT_EQ(Value(s, "agent_exporter_label_values_truncated_total", {"agent_tokens_consumed_total"}), 3);
+}
+
 }  // namespace
 }  // namespace agx
