@@ -22,6 +22,7 @@ namespace {
 RegistryOptions MakeRegistryOptions(const Config& c) {
   RegistryOptions o;
   o.series_limit = c.registry.series_limit;
+  o.max_series = c.registry.max_series;
   o.label_value_max_bytes = c.registry.label_value_max_bytes;
   o.buckets = c.registry.buckets;
   return o;
@@ -93,6 +94,8 @@ Status Exporter::Start() {
   HttpServerOptions http_options;
   http_options.listen_address = config_.web.listen_address;
   http_options.threads = config_.web.threads;
+  http_options.request_timeout_ms = static_cast<int>(config_.web.request_timeout.count());
+  http_options.idle_timeout_ms = static_cast<int>(config_.web.idle_timeout.count());
   std::vector<Route> routes;
   routes.push_back({config_.web.telemetry_path, {"GET", "HEAD"},
                     [this](const HttpRequest& r) { return HandleMetrics(r); }, 0, nullptr, nullptr});

@@ -19,6 +19,7 @@ int RunReplay(const Config& config, ExpositionFormat format,
               const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
   RegistryOptions options;
   options.series_limit = config.registry.series_limit;
+  options.max_series = config.registry.max_series;
   options.label_value_max_bytes = config.registry.label_value_max_bytes;
   options.buckets = config.registry.buckets;
   Registry registry(options);

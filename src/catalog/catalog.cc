@@ -29,6 +29,7 @@ constexpr L kCode[] = {"code"};
 constexpr L kResult[] = {"result"};
 constexpr L kKind[] = {"kind"};
 constexpr L kSignalCode[] = {"signal", "code"};
+constexpr L kReason[] = {"reason"};
 constexpr L kSignalReason[] = {"signal", "reason"};
 
 constexpr double kRequestBuckets[] = {0.5, 1, 2, 5, 10, 20, 60, 120};
@@ -122,6 +123,10 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "OTLP items (spans, log records, data points) that carry nothing agent_exporter maps, "
      "by signal and reason (docs/otlp.md).",
      kSignalReason, {}, false},
+    {I::kWalAppendFailures, "agent_exporter_wal_append_failures_total", T::kCounter, Y::kSelf,
+     "Push and OTLP batches refused (503) because the write-ahead log could not take them: "
+     "reason=io_error (disk full, read-only, I/O error) or size_limit (state.max_wal_bytes).",
+     kReason, {}, false},
 }};
 
 }  // namespace

@@ -52,6 +52,7 @@ enum class MetricId : std::uint8_t {
   kWalBytes,
   kOtlpRequests,
   kOtlpDropped,
+  kWalAppendFailures,
   kCount,  // not a metric
 };
 

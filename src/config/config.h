@@ -30,10 +30,18 @@ struct WebConfig {
   /// over it: 413, found while inflating, so a zip bomb never takes more memory.
   std::size_t max_decompressed_bytes = 64 << 20;
   std::string bearer_token_file;         ///< empty: pushes need no token
+  /// exporter-toolkit web config (basic_auth_users, …), docs/security.md; empty: none.
+  /// Set by --web.config.file (not a YAML key: it is a separate file, as in node_exporter).
+  std::string web_config_file;
   int threads = 16;
   /// Push and OTLP requests handled at once (at most threads - 1); more get 429 with
   /// Retry-After, so that a burst of clients cannot hold every worker and starve /metrics.
   int max_concurrent_ingest = 12;
+  /// A request (headers and body) must arrive within this time, or the connection is
+  /// closed: slow clients cannot hold a worker for long.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  /// An idle keep-alive connection is closed after this time.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
   std::string telemetry_path = "/metrics";
 };
 
@@ -47,10 +55,14 @@ struct IngestConfig {
 struct StateConfig {
   std::string dir;  ///< empty: no persistence, no WAL
   std::chrono::milliseconds snapshot_interval{std::chrono::seconds(30)};
+  /// The write-ahead log holds pushes since the last snapshot; past this size pushes get
+  /// 503 with Retry-After until a snapshot compacts it (disk use stays bounded).
+  std::size_t max_wal_bytes = std::size_t{1} << 30;
 };
 
 struct RegistryConfig {
-  std::size_t series_limit = 10000;
+  std::size_t series_limit = 10000;  ///< per metric
+  std::size_t max_series = 200000;   ///< all metrics together
   std::size_t label_value_max_bytes = 128;
   std::chrono::seconds window{std::chrono::hours(1)};  ///< L4 sliding-window gauges
   std::map<MetricId, std::vector<double>> buckets;      ///< overrides by metric

@@ -48,6 +48,8 @@ void DecodeWeb(const Value& v, WebConfig* web, Diagnostics* d) {
          std::int64_t n = 0;
          if (ReadInt(x, 1, kMaxThreads, d, &n)) web->threads = static_cast<int>(n);
        }},
+      {"request_timeout", [&](const Value& x) { ReadDuration(x, d, &web->request_timeout); }},
+      {"idle_timeout", [&](const Value& x) { ReadDuration(x, d, &web->idle_timeout); }},
       {"max_concurrent_ingest",
        [&](const Value& x) {
          std::int64_t n = 0;
@@ -107,6 +109,7 @@ void DecodeState(const Value& v, StateConfig* state, Diagnostics* d) {
   const Field fields[] = {
       {"dir", [&](const Value& x) { ReadString(x, d, &state->dir); }},
       {"snapshot_interval", [&](const Value& x) { ReadDuration(x, d, &state->snapshot_interval); }},
+      {"max_wal_bytes", [&](const Value& x) { ReadSize(x, d, &state->max_wal_bytes); }},
   };
   DecodeMapping(v, fields, d);
 }
@@ -163,6 +166,11 @@ void DecodeRegistry(const Value& v, RegistryConfig* registry, Diagnostics* d) {
        [&](const Value& x) {
          std::int64_t n = 0;
          if (ReadInt(x, 1, kInt64Max, d, &n)) registry->series_limit = static_cast<std::size_t>(n);
+       }},
+      {"max_series",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1, kInt64Max, d, &n)) registry->max_series = static_cast<std::size_t>(n);
        }},
       {"label_value_max_bytes",
        [&](const Value& x) { ReadSize(x, d, &registry->label_value_max_bytes); }},

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -168,9 +169,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
 
   const std::string threads = std::to_string(options.threads);
   const std::string timeout = std::to_string(options.request_timeout_ms);
-  const char* civet_options[] = {
-      "listening_ports", ports->c_str(),      "num_threads", threads.c_str(), "request_timeout_ms",
-      timeout.c_str(),   "enable_keep_alive", "yes",         nullptr};
+  const std::string idle = std::to_string(std::max(1, options.idle_timeout_ms));
+  const char* civet_options[] = {"listening_ports",      ports->c_str(),
+                                 "num_threads",          threads.c_str(),
+                                 "request_timeout_ms",   timeout.c_str(),
+                                 "keep_alive_timeout_ms", idle.c_str(),
+                                 "enable_keep_alive",    "yes",
+                                 nullptr};
   mg_callbacks callbacks{};
   callbacks.begin_request = &BeginRequest;
   callbacks.log_message = &LogMessage;

@@ -44,7 +44,10 @@ Pipeline::Pipeline(Registry& registry, TaskWindows& windows, const Config& confi
       windows_(windows),
       mapper_(registry, windows, config.pricing),
       wal_(wal),
-      max_line_bytes_(config.ingest.max_line_bytes) {
+      max_line_bytes_(config.ingest.max_line_bytes),
+      max_wal_bytes_(config.state.max_wal_bytes) {
+  wal_io_errors_ = &registry_.Counter(MetricId::kWalAppendFailures, {"io_error"});
+  wal_size_limit_ = &registry_.Counter(MetricId::kWalAppendFailures, {"size_limit"});
   // Resolve the self-metric series once: the hot path then only increments, and every
   // reason is exported as 0 from the start so that rate() and alerts work at once.
   for (std::size_t s = 0; s < static_cast<std::size_t>(Source::kCount); ++s) {
@@ -168,8 +171,21 @@ Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Sour
       payload.append(kWalSourceTag).append(SourceName(source)).push_back('\n');
     }
     for (auto v : valid) payload.append(v).push_back('\n');
+    if (wal_->bytes() + payload.size() > max_wal_bytes_) {
+      wal_size_limit_->Inc();
+      return Error{"write-ahead log is at state.max_wal_bytes (" + std::to_string(max_wal_bytes_) +
+                   " bytes); pushes resume after the next snapshot compacts it"};
+    }
     auto seq = wal_->Append(payload);
-    if (!seq.ok()) return Error{"write-ahead log: " + seq.error()};
+    if (!seq.ok()) {
+      wal_io_errors_->Inc();
+      if (!wal_failing_.exchange(true)) {
+        log::Error("write-ahead log failing: pushes get 503 until it recovers",
+                   {{"err", seq.error()}});
+      }
+      return Error{"write-ahead log: " + seq.error()};
+    }
+    if (wal_failing_.exchange(false)) log::Info("write-ahead log writable again", {});
   }
   for (std::size_t r = 1; r < kRejectReasonCount; ++r) {
     CountRejected(source, static_cast<RejectReason>(r), result.rejected_by_reason[r]);

@@ -11,6 +11,7 @@
 // Thread-safe. Each thread gets its own EventParser (thread_local), so the warm path
 // allocates nothing.
 #include <cstdint>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -97,6 +98,10 @@ class Pipeline final : public TailSink {
   EventMapper mapper_;
   Wal* wal_;
   std::size_t max_line_bytes_;
+  std::size_t max_wal_bytes_;
+  CounterHandle* wal_io_errors_ = nullptr;
+  CounterHandle* wal_size_limit_ = nullptr;
+  std::atomic<bool> wal_failing_{false};  // for logging the first failure and the recovery
 
   CounterHandle* events_[static_cast<std::size_t>(Source::kCount)][16] = {};
   CounterHandle* rejected_[static_cast<std::size_t>(Source::kCount)][kRejectReasonCount] = {};

@@ -1,6 +1,7 @@
 #include "registry/registry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <cmath>
 #include <functional>
@@ -104,6 +105,7 @@ struct MetricState {
 };
 
 struct Registry::Impl {
+  std::atomic<std::size_t> total_limited{0};  // series counting toward max_series
   RegistryOptions options;
   prometheus::Registry prom;
   std::array<MetricState, kMetricCount> metrics;
@@ -200,7 +202,9 @@ Series& Registry::Impl::Insert(MetricState& m, std::span<const std::string_view>
   // Another thread may have inserted it between our shared and exclusive locks.
   if (auto it = m.series.find(key); it != m.series.end()) return *it->second;
   const bool is_overflow = key == m.overflow_key;
-  if (!is_overflow && !internal && m.limited >= options.series_limit) {
+  if (!is_overflow && !internal &&
+      (m.limited >= options.series_limit ||
+       total_limited.load(std::memory_order_relaxed) >= options.max_series)) {
     *overflowed = true;
     if (auto it = m.series.find(m.overflow_key); it != m.series.end()) return *it->second;
     const std::vector<std::string_view> values(labels.size(), kOverflowLabelValue);
@@ -212,7 +216,10 @@ Series& Registry::Impl::Insert(MetricState& m, std::span<const std::string_view>
     if (v != kOverflowLabelValue) v = TruncateUtf8(v, MaxBytes(m));
   }
   auto [it, _] = m.series.emplace(key, Create(m, values));
-  if (!is_overflow) ++m.limited;
+  if (!is_overflow) {
+    ++m.limited;
+    total_limited.fetch_add(1, std::memory_order_relaxed);
+  }
   return *it->second;
 }
 
@@ -292,7 +299,10 @@ void Registry::RemoveGauge(MetricId id, std::span<const std::string_view> labels
   auto it = m.series.find(key);
   if (it == m.series.end()) return;
   m.gauges->Remove(it->second->gauge);
-  if (key != m.overflow_key) --m.limited;
+  if (key != m.overflow_key) {
+    --m.limited;
+    impl_->total_limited.fetch_sub(1, std::memory_order_relaxed);
+  }
   m.series.erase(it);
 }
 

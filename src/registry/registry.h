@@ -28,6 +28,9 @@ inline constexpr std::string_view kOverflowLabelValue = "__overflow__";
 
 struct RegistryOptions {
   std::size_t series_limit = 10000;         ///< per metric
+  /// All metrics together (self-metrics excluded): past it, new label sets of any metric
+  /// go to that metric's overflow series, as with series_limit.
+  std::size_t max_series = 200000;
   std::size_t label_value_max_bytes = 128;  ///< longer values are cut at a UTF-8 boundary
   /// Bucket overrides by metric; others use the catalogue defaults.
   std::map<MetricId, std::vector<double>> buckets;

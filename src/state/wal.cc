@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <vector>
 
 #include "common/log.h"
@@ -73,10 +74,30 @@ struct Wal::Impl {
   std::uint64_t next_seq = 1;
   std::uint64_t total_bytes = 0;
   std::string broken;  // set after an I/O failure that leaves the tail uncertain
+  std::chrono::steady_clock::time_point last_recovery{};  // of the last attempt
 
   Status ValidateExisting();
   Status StartSegmentLocked();
+  bool RecoverLocked();
 };
+
+// After a failure that left the tail uncertain (a write whose partial record could not be
+// cut off, or a failed fdatasync), the log is usable again once the segment is cut back to
+// its last acknowledged record and that is synced: everything before it was synced when it
+// was acknowledged. Tried at most once a second, on the next append (e.g. after the disk
+// was remounted read-write or space was freed).
+bool Wal::Impl::RecoverLocked() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_recovery < std::chrono::seconds(1)) return false;
+  last_recovery = now;
+  const Segment& cur = segments.back();
+  if (::ftruncate(fd.get(), static_cast<off_t>(cur.size)) != 0 || ::fdatasync(fd.get()) != 0) {
+    return false;
+  }
+  log::Info("wal: recovered after an I/O failure", {{"file", cur.path}, {"was", broken}});
+  broken.clear();
+  return true;
+}
 
 // Scans every segment, checks the sequence is gapless, and cuts a torn tail off the last one.
 Status Wal::Impl::ValidateExisting() {
@@ -186,7 +207,10 @@ Result<std::uint64_t> Wal::Append(std::string_view payload) {
 
   Impl& im = *impl_;
   std::lock_guard<std::mutex> lock(im.mu);
-  if (!im.broken.empty()) return Error{"wal: refusing to append after an earlier failure: " + im.broken};
+  if (!im.broken.empty() && !im.RecoverLocked()) {
+    return Error{"wal: refusing to append after an earlier failure (retried every second): " +
+                 im.broken};
+  }
   if (im.segments.back().records > 0 &&
       im.segments.back().size + record.size() > im.max_segment_bytes) {
     if (auto st = im.StartSegmentLocked(); !st.ok()) return Error{st.error()};

@@ -35,8 +35,11 @@ class Wal {
   ~Wal();
 
   /// Appends one record and fsyncs. \return its sequence number (1, 2, …, never reused).
-  /// Fails for payloads over kMaxPayloadBytes; after an I/O failure the log refuses further
-  /// appends (an fsync error cannot be retried safely) until it is reopened.
+  /// Fails for payloads over kMaxPayloadBytes, and on I/O errors (disk full, read-only).
+  /// A failed write is cut off and the next append simply retries. After a failure that
+  /// leaves the tail uncertain (the cut or an fdatasync failed; a sync cannot be retried
+  /// safely) appends fail until the log recovers: each append, at most once a second, cuts
+  /// the segment back to its last acknowledged record and syncs it, and goes on if that works.
   Result<std::uint64_t> Append(std::string_view payload);
 
   /// Calls `fn` for every intact record with seq > `after_seq`, in order.

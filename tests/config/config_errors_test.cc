@@ -25,7 +25,7 @@ const Case kCases[] = {
     {"unknown nested key", "web:\n  threads: 2\n  listen_adress: \":1\"\n",
      "c.yml:3:3: unknown key web.listen_adress (known keys in web: listen_address, "
      "telemetry_path, max_body_bytes, max_decompressed_bytes, bearer_token_file, threads, "
-     "max_concurrent_ingest)"},
+     "request_timeout, idle_timeout, max_concurrent_ingest)"},
     {"unknown claude_code_usage", "otlp:\n  claude_code_usage: both\n",
      "c.yml:2:22: otlp.claude_code_usage: must be \"logs\" or \"metrics\", got \"both\""},
     {"empty agent id attributes", "otlp:\n  agent_id_attributes: []\n",
@@ -201,7 +201,7 @@ TEST(ConfigErrorsTest, LoadConfigNamesTheFileInEveryMessage) {
   EXPECT_EQ(r.error(), path + ":2:12: web.threads: expected an integer, got \"x\"\n" + path +
                            ":3:3: unknown key web.port (known keys in web: listen_address, "
                            "telemetry_path, max_body_bytes, max_decompressed_bytes, bearer_token_file, threads, "
-                        "max_concurrent_ingest)");
+                        "request_timeout, idle_timeout, max_concurrent_ingest)");
 }
 
 TEST(ConfigErrorsTest, SyntaxErrorInALoadedFile) {

@@ -228,6 +228,19 @@ TEST(ConfigTest, LoadsTheOtlpSectionAndResolvesItsFiles) {
             (std::vector<std::string>{"gen_ai.agent.name", "gen_ai.agent.id", "service.name"}));
   EXPECT_EQ(d.otlp.claude_code_usage, "logs");
   EXPECT_EQ(d.web.max_decompressed_bytes, std::size_t{64} << 20);
+  EXPECT_EQ(d.web.request_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(d.web.idle_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(d.state.max_wal_bytes, std::size_t{1} << 30);
+  EXPECT_EQ(d.registry.max_series, 200000u);
+  auto limits = ParseConfig(
+      "web:\n  request_timeout: 5s\n  idle_timeout: 1m\nstate:\n  max_wal_bytes: 256MiB\n"
+      "registry:\n  max_series: 50000\n",
+      "l.yml");
+  ASSERT_TRUE(limits.ok()) << limits.error();
+  EXPECT_EQ(limits->web.request_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(limits->web.idle_timeout, std::chrono::minutes(1));
+  EXPECT_EQ(limits->state.max_wal_bytes, std::size_t{256} << 20);
+  EXPECT_EQ(limits->registry.max_series, 50000u);
 }
 
 TEST(ConfigTest, ShippedConfigCarriesTheBuiltInPrices) {
@@ -280,6 +293,10 @@ TEST(ConfigTest, ExampleFileSetsEveryKey) {
                           "cache_write:",
                           "max_decompressed_bytes:",
                           "max_concurrent_ingest:",
+                          "request_timeout:",
+                          "idle_timeout:",
+                          "max_wal_bytes:",
+                          "max_series:",
                           "otlp:",
                           "agent_id_attributes:",
                           "default_agent_id:",

@@ -765,5 +765,31 @@ TEST(PipelineTest, CachedHandlesKeepCountingEveryOverflowAndTruncatedUpdate) {
   EXPECT_EQ(Value(s, "agent_exporter_label_values_truncated_total", {"agent_tokens_consumed_total"}), 3);
 }
 
+
+TEST(PipelineTest, PushesStopAtTheWalSizeLimitAndResumeAfterCompaction) {
+  agx::testing::TempDir dir;
+  auto wal = MustOpenWal(dir.path());
+  ASSERT_NE(wal, nullptr);
+  Config c = Config::Defaults();
+  c.state.max_wal_bytes = 600;
+  Harness h(c, wal.get());
+  const std::vector<std::string> batch = {
+      R"({"type":"run","agent_id":"a","status":"success","duration_ms":1})",
+      R"({"type":"run","agent_id":"a","status":"success","duration_ms":2})"};
+  int acked = 0;
+  Result<BatchResult> r = BatchResult{};
+  while ((r = h.pipeline.Push(Views(batch))).ok()) ++acked;
+  EXPECT_GE(acked, 2);
+  EXPECT_LE(wal->bytes(), 600u);
+  EXPECT_NE(r.error().find("state.max_wal_bytes"), std::string::npos) << r.error();
+  Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, kRequests, {"a", "success"}), 2 * acked) << "refused batches are not applied";
+  EXPECT_EQ(Value(s, "agent_exporter_wal_append_failures_total", {"size_limit"}), 1);
+  // A snapshot compacts the log; pushes are accepted again.
+  const PersistedState state = h.pipeline.Capture();
+  ASSERT_TRUE(wal->Compact(state.wal_seq).ok());
+  EXPECT_TRUE(h.pipeline.Push(Views(batch)).ok());
+}
+
 }  // namespace
 }  // namespace agx

@@ -364,5 +364,36 @@ TEST(RegistryTest, ConcurrentUpdatesSumExactly) {
   }
 }
 
+
+TEST(RegistryTest, TotalSeriesLimitSendsNewLabelSetsOfAnyMetricToOverflow) {
+  RegistryOptions options;
+  options.series_limit = 100;
+  options.max_series = 3;
+  Registry r(options);
+  r.Counter(MetricId::kRequests, {"a", "success"}).Inc();
+  r.Counter(MetricId::kRequests, {"b", "success"}).Inc();
+  r.Histogram(MetricId::kRequestDuration, {"a"}).Observe(1);
+  // The total is reached: new label sets of every metric overflow, existing ones work.
+  r.Counter(MetricId::kRequests, {"c", "success"}).Inc(2);
+  r.Counter(MetricId::kToolCalls, {"a", "search", "success"}).Inc();
+  r.Counter(MetricId::kRequests, {"a", "success"}).Inc();
+  const Snapshot s = r.Collect();
+  const auto value = [&](std::string_view family, std::vector<std::string> labels) {
+    for (const auto& f : s.families) {
+      if (f.name != family) continue;
+      for (const auto& series : f.series) {
+        if (series.label_values == labels) return series.value;
+      }
+    }
+    return -1.0;
+  };
+  EXPECT_EQ(value("agent_requests_total", {"a", "success"}), 2);
+  EXPECT_EQ(value("agent_requests_total", {"c", "success"}), -1);
+  EXPECT_EQ(value("agent_requests_total", {"__overflow__", "__overflow__"}), 2);
+  EXPECT_EQ(value("agent_tool_calls_total", {"__overflow__", "__overflow__", "__overflow__"}), 1);
+  EXPECT_EQ(value("agent_exporter_series_overflow_total", {"agent_requests_total"}), 1);
+  EXPECT_EQ(value("agent_exporter_series_overflow_total", {"agent_tool_calls_total"}), 1);
+}
+
 }  // namespace
 }  // namespace agx
