@@ -87,6 +87,16 @@ void WriteText(const Snapshot& snapshot, std::string* out) {
 }
 
 void WriteExposition(const Snapshot& snapshot, ExpositionFormat format, std::string* out) {
+  // Reserve about what the body will take, so a large body is not copied as it grows.
+  std::size_t estimate = 0;
+  for (const FamilySnapshot& f : snapshot.families) {
+    std::size_t per_series = f.name.size() + 48;
+    for (const auto& n : f.label_names) per_series += n.size() + 4;
+    if (f.type == MetricType::kHistogram) per_series *= f.bounds.size() + 3;
+    per_series += 100;  // label values and an exemplar, typically
+    estimate += f.help.size() + 64 + f.series.size() * per_series;
+  }
+  out->reserve(out->size() + estimate);
   if (format == ExpositionFormat::kOpenMetrics) {
     WriteOpenMetrics(snapshot, out);
   } else {

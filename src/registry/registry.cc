@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
@@ -102,6 +103,13 @@ struct MetricState {
   // guarded by mu. Nodes (unique_ptr) never move, so handles stay valid.
   std::unordered_map<std::string, std::unique_ptr<Series>, KeyHash, std::equal_to<>> series;
   std::size_t limited = 0;  // guarded by mu: series counting toward the limit (not overflow)
+  std::uint64_t generation = 0;  // guarded by mu: bumped by every insert and removal
+
+  // Series in label order, rebuilt only when `generation` moved: a scrape of an unchanged
+  // set of series then costs no sort. Guarded by sort_mu (taken after mu, shared or not).
+  mutable std::mutex sort_mu;
+  mutable std::vector<const Series*> sorted;
+  mutable std::uint64_t sorted_generation = ~std::uint64_t{0};
 };
 
 struct Registry::Impl {
@@ -216,6 +224,7 @@ Series& Registry::Impl::Insert(MetricState& m, std::span<const std::string_view>
     if (v != kOverflowLabelValue) v = TruncateUtf8(v, MaxBytes(m));
   }
   auto [it, _] = m.series.emplace(key, Create(m, values));
+  ++m.generation;
   if (!is_overflow) {
     ++m.limited;
     total_limited.fetch_add(1, std::memory_order_relaxed);
@@ -299,6 +308,7 @@ void Registry::RemoveGauge(MetricId id, std::span<const std::string_view> labels
   auto it = m.series.find(key);
   if (it == m.series.end()) return;
   m.gauges->Remove(it->second->gauge);
+  ++m.generation;
   if (key != m.overflow_key) {
     --m.limited;
     impl_->total_limited.fetch_sub(1, std::memory_order_relaxed);
@@ -324,8 +334,18 @@ Snapshot Registry::Collect() const {
     {
       // Held while reading values: RemoveGauge may otherwise free a series under us.
       std::shared_lock lock(m.mu);
-      f.series.reserve(m.series.size());
-      for (const auto& [key, s] : m.series) {
+      std::lock_guard sort_lock(m.sort_mu);
+      if (m.sorted_generation != m.generation) {
+        m.sorted.clear();
+        m.sorted.reserve(m.series.size());
+        for (const auto& [key, s] : m.series) m.sorted.push_back(s.get());
+        std::sort(m.sorted.begin(), m.sorted.end(), [](const Series* a, const Series* b) {
+          return a->label_values < b->label_values;
+        });
+        m.sorted_generation = m.generation;
+      }
+      f.series.reserve(m.sorted.size());
+      for (const Series* s : m.sorted) {
         SeriesSnapshot ss;
         ss.label_values = s->label_values;
         // Exemplars first: an exemplar is recorded after its update, so the values read
@@ -351,10 +371,6 @@ Snapshot Registry::Collect() const {
         f.series.push_back(std::move(ss));
       }
     }
-    std::sort(f.series.begin(), f.series.end(),
-              [](const SeriesSnapshot& a, const SeriesSnapshot& b) {
-                return a.label_values < b.label_values;
-              });
     out.families.push_back(std::move(f));
   }
   return out;
