@@ -40,8 +40,9 @@ struct WebConfig {
   /// A request (headers and body) must arrive within this time, or the connection is
   /// closed: slow clients cannot hold a worker for long.
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
-  /// An idle keep-alive connection is closed after this time.
-  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  /// An idle keep-alive connection is closed after this time. Short on purpose: civetweb
+  /// serves each connection on one worker thread, which an idle connection keeps busy.
+  std::chrono::milliseconds idle_timeout{500};
   std::string telemetry_path = "/metrics";
 };
 

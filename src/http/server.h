@@ -83,7 +83,8 @@ struct HttpServerOptions {
   std::string listen_address = ":9478";  ///< HOST:PORT, ":PORT", port 0 = ephemeral
   int threads = 8;
   int request_timeout_ms = 30000;  ///< a request must arrive within it (slow clients)
-  int idle_timeout_ms = 60000;     ///< idle keep-alive connections are closed after it
+  int idle_timeout_ms = 500;  ///< idle keep-alive connections are closed after it (an idle
+                              ///< connection holds a worker thread)
 };
 
 class HttpServer {

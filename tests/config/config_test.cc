@@ -229,7 +229,7 @@ TEST(ConfigTest, LoadsTheOtlpSectionAndResolvesItsFiles) {
   EXPECT_EQ(d.otlp.claude_code_usage, "logs");
   EXPECT_EQ(d.web.max_decompressed_bytes, std::size_t{64} << 20);
   EXPECT_EQ(d.web.request_timeout, std::chrono::seconds(30));
-  EXPECT_EQ(d.web.idle_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(d.web.idle_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(d.state.max_wal_bytes, std::size_t{1} << 30);
   EXPECT_EQ(d.registry.max_series, 200000u);
   auto limits = ParseConfig(
