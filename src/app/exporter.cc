@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <sstream>
 
+#include "app/auth.h"
 #include "app/version.h"
 #include "common/log.h"
+#include "config/web_config.h"
 #include "http/server.h"
 #include "ingest/pipeline.h"
 #include "otlp/otlp_ingest.h"
@@ -41,18 +44,73 @@ Result<std::string> ReadToken(const std::string& path) {
   return token;
 }
 
+// Credentials sent over plain HTTP are readable on the network: say so unless the listener
+// is on loopback (a TLS proxy on the same host).
+bool IsLoopback(const std::string& listen_address) {
+  return listen_address.rfind("127.", 0) == 0 || listen_address.rfind("localhost:", 0) == 0 ||
+         listen_address.rfind("[::1]:", 0) == 0;
+}
+
+// Adds `headers` (http_server_config.headers) to every response of `routes`, including the
+// server's own 413/429 replies.
+void AddHeaders(const std::vector<std::pair<std::string, std::string>>& headers,
+                std::vector<Route>* routes) {
+  if (headers.empty()) return;
+  for (Route& r : *routes) {
+    r.handler = [headers, inner = std::move(r.handler)](const HttpRequest& req) {
+      HttpResponse resp = inner(req);
+      resp.headers.insert(resp.headers.end(), headers.begin(), headers.end());
+      return resp;
+    };
+    if (r.on_error) {
+      r.on_error = [headers, inner = std::move(r.on_error)](const HttpRequest& req, int status,
+                                                            std::string_view message) {
+        HttpResponse resp = inner(req, status, message);
+        resp.headers.insert(resp.headers.end(), headers.begin(), headers.end());
+        return resp;
+      };
+    }
+  }
+}
+
 }  // namespace
+
+Status Exporter::SetUpAccessControl() {
+  std::map<std::string, std::string> users;
+  if (!config_.web.web_config_file.empty()) {
+    auto web = LoadWebConfig(config_.web.web_config_file);
+    if (!web.ok()) return Error{web.error()};
+    users = std::move(web->basic_auth_users);
+    extra_headers_ = std::move(web->headers);
+  }
+  std::string token;
+  if (!config_.web.bearer_token_file.empty()) {
+    auto read = ReadToken(config_.web.bearer_token_file);
+    if (!read.ok()) return Error{read.error()};
+    token = std::move(*read);
+  }
+  const std::size_t user_count = users.size();
+  auto auth = Authenticator::Create(std::move(users), std::move(token));
+  if (!auth.ok()) return Error{config_.web.web_config_file + ": " + auth.error()};
+  auth_ = std::move(auth.value());
+  if (auth_->users_configured() || auth_->bearer_configured()) {
+    log::Info("access control", {{"basic_auth_users", std::to_string(user_count)},
+                                 {"bearer_token", auth_->bearer_configured() ? "yes" : "no"}});
+    if (!IsLoopback(config_.web.listen_address) ||
+        (!config_.otlp.listen_address.empty() && !IsLoopback(config_.otlp.listen_address))) {
+      log::Warn("credentials are sent over plain HTTP: bind to 127.0.0.1 behind a "
+                "TLS-terminating proxy, see docs/security.md");
+    }
+  }
+  return OkStatus();
+}
 
 Exporter::Exporter(Config config) : config_(std::move(config)) {}
 
 Exporter::~Exporter() { Stop(); }
 
 Status Exporter::Start() {
-  if (!config_.web.bearer_token_file.empty()) {
-    auto token = ReadToken(config_.web.bearer_token_file);
-    if (!token.ok()) return Error{token.error()};
-    bearer_token_ = *token;
-  }
+  if (auto s = SetUpAccessControl(); !s.ok()) return s;
   registry_ = std::make_unique<Registry>(MakeRegistryOptions(config_));
   windows_ = std::make_unique<TaskWindows>(*registry_, config_.registry.window);
   registry_->Gauge(MetricId::kBuildInfo, {AGX_VERSION, AGX_REVISION}).Set(1);
@@ -134,13 +192,16 @@ Status Exporter::Start() {
     return r;
   };
   for (Route& r : otlp_routes()) routes.push_back(std::move(r));
+  AddHeaders(extra_headers_, &routes);
   auto http = HttpServer::Start(http_options, std::move(routes));
   if (!http.ok()) return Error{http.error()};
   http_ = std::move(http.value());
   if (!config_.otlp.listen_address.empty()) {
     HttpServerOptions otlp_options = http_options;
     otlp_options.listen_address = config_.otlp.listen_address;
-    auto otlp_http = HttpServer::Start(otlp_options, otlp_routes());
+    std::vector<Route> only_otlp = otlp_routes();
+    AddHeaders(extra_headers_, &only_otlp);
+    auto otlp_http = HttpServer::Start(otlp_options, std::move(only_otlp));
     if (!otlp_http.ok()) return Error{"otlp.listen_address: " + otlp_http.error()};
     otlp_http_ = std::move(otlp_http.value());
   }

@@ -2,7 +2,7 @@
 // Exporter: the running daemon, wired from a Config. Owns the registry, the sliding
 // windows, the state store and WAL, the pipeline, the file tailer and the HTTP server, and
 // starts and stops them in order:
-//   start: restore state -> replay WAL -> HTTP (push, OTLP, /metrics; and the optional
+//   start: access control (--web.config.file, bearer token) -> restore state -> replay WAL -> HTTP (push, OTLP, /metrics; and the optional
 //          OTLP-only listener) -> tail threads (native and OTLP JSON files) -> snapshots
 //   stop:  HTTP (no new pushes) -> tails (a last drain) -> final snapshot
 // Thread-safe: Start/Stop from one thread; the parts it owns are thread-safe themselves.
@@ -12,6 +12,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "config/config.h"
@@ -24,6 +26,7 @@ class Pipeline;
 class FileTailer;
 class HttpServer;
 class Admission;
+class Authenticator;
 class StateStore;
 class Wal;
 struct HttpResponse;
@@ -57,7 +60,15 @@ class Exporter {
 
  private:
   void SnapshotLoop();
-  bool Authorized(const HttpRequest& req) const;
+  /// Loads --web.config.file and the bearer token into auth_ and extra_headers_.
+  Status SetUpAccessControl();
+  /// Push and OTLP: basic auth or the bearer token, when either is configured (auth.h).
+  bool AuthorizedIngest(const HttpRequest& req) const;
+  /// /metrics and /: basic auth when users are configured. On refusal fills `*denied` with
+  /// the 401 and logs at debug level.
+  bool AuthorizedScrape(const HttpRequest& req, HttpResponse* denied) const;
+  /// The WWW-Authenticate challenges for a 401 on a scrape or ingest path.
+  void AddChallenges(bool ingest, HttpResponse* r) const;
   void MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotations_seen,
                        std::uint64_t* truncations_seen);
   /// The reply to an error the HTTP server finds before the handler runs (413, 429).
@@ -66,7 +77,9 @@ class Exporter {
                          std::string_view message);
 
   Config config_;
-  std::string bearer_token_;
+  std::unique_ptr<Authenticator> auth_;  // null until Start: everything open
+  /// http_server_config.headers of --web.config.file, added to every route's responses.
+  std::vector<std::pair<std::string, std::string>> extra_headers_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<TaskWindows> windows_;
   std::unique_ptr<StateStore> store_;

@@ -11,6 +11,7 @@
 #include "app/version.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "config/web_config.h"
 #include "generate/generate.h"
 #include "generate/metric_table.h"
 
@@ -25,7 +26,7 @@ agx::Result<Config> LoadOrDefaults(const std::string& path) {
 
 int Serve(const std::string& config_file, const std::string& listen,
           const std::vector<std::string>& files, const std::string& state_dir,
-          const std::string& token_file) {
+          const std::string& token_file, const std::string& web_config_file) {
   auto config = LoadOrDefaults(config_file);
   if (!config.ok()) {
     std::cerr << config.error() << "\n";
@@ -36,6 +37,7 @@ int Serve(const std::string& config_file, const std::string& listen,
   if (!files.empty()) config->ingest.files = files;
   if (!state_dir.empty()) config->state.dir = state_dir;
   if (!token_file.empty()) config->web.bearer_token_file = token_file;
+  config->web.web_config_file = web_config_file;
 
   // Block the signals before any thread starts so that only sigwait below sees them.
   sigset_t set;
@@ -69,7 +71,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--log.level", log_level, "debug, info, warn or error")->capture_default_str();
 
-  std::string config_file, listen, state_dir, token_file, format = "openmetrics";
+  std::string config_file, listen, state_dir, token_file, web_config_file, format = "openmetrics";
   std::vector<std::string> files, replay_files;
 
   auto* serve = app.add_subcommand("serve", "Tail event files, accept pushes, serve /metrics");
@@ -79,6 +81,8 @@ int main(int argc, char** argv) {
   serve->add_option("--state.dir", state_dir, "Directory for snapshots and the push WAL");
   serve->add_option("--push.bearer-token-file", token_file,
                     "File with the bearer token required on POST /v1/events");
+  serve->add_option("--web.config.file", web_config_file,
+                    "exporter-toolkit web config (basic_auth_users, ...), see docs/security.md");
 
   auto* replay = app.add_subcommand("replay", "Apply event files once and print the exposition");
   replay->add_option("--config.file", config_file, "YAML config file");
@@ -89,6 +93,7 @@ int main(int argc, char** argv) {
 
   auto* check = app.add_subcommand("check-config", "Validate a config file and exit");
   check->add_option("--config.file", config_file, "YAML config file")->required();
+  check->add_option("--web.config.file", web_config_file, "Also validate this web config file");
 
   auto* catalog = app.add_subcommand("catalog", "Print the metric catalogue as a Markdown table");
 
@@ -116,7 +121,7 @@ int main(int argc, char** argv) {
               << ")\n";
     return 0;
   }
-  if (*serve) return Serve(config_file, listen, files, state_dir, token_file);
+  if (*serve) return Serve(config_file, listen, files, state_dir, token_file, web_config_file);
   if (*replay) {
     auto config = LoadOrDefaults(config_file);
     if (!config.ok()) {
@@ -133,6 +138,14 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << config_file << ": config OK\n";
+    if (!web_config_file.empty()) {
+      auto web = agx::LoadWebConfig(web_config_file);
+      if (!web.ok()) {
+        std::cerr << web.error() << "\n";
+        return 1;
+      }
+      std::cout << web_config_file << ": web config OK\n";
+    }
     return 0;
   }
   if (*rules || *dashboards || *alertmanager) {

@@ -47,9 +47,9 @@ HttpResponse Exporter::HandleOtlp(otlp::Signal signal, const HttpRequest& req) {
   // Replies use the request's encoding; anything but protobuf is answered in JSON.
   const std::string media = MediaType(req.Header("content-type"));
   if (media == "application/x-protobuf") encoding = otlp::Encoding::kProtobuf;
-  if (!Authorized(req)) {
-    HttpResponse r = error(401, kUnauthenticated, "missing or invalid bearer token");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"agent_exporter\"");
+  if (!AuthorizedIngest(req)) {
+    HttpResponse r = error(401, kUnauthenticated, "missing or invalid credentials");
+    AddChallenges(true, &r);
     return r;
   }
   if (media != "application/x-protobuf" && media != "application/json") {

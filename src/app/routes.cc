@@ -2,9 +2,11 @@
 // values only (civetweb stays in src/http/).
 #include <nlohmann/json.hpp>
 
+#include "app/auth.h"
 #include "app/exporter.h"
 #include "app/request_body.h"
 #include "app/version.h"
+#include "common/log.h"
 #include "exposition/exposition.h"
 #include "exposition/process_metrics.h"
 #include "http/server.h"
@@ -19,19 +21,14 @@ namespace agx {
 namespace {
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body) {
-  return HttpResponse{status, "application/json", {}, body.dump() + "\n"};
+  // Messages may quote client bytes (a header, a JSON parse error's last token) that are
+  // not UTF-8: replace them (U+FFFD) rather than throw from dump().
+  return HttpResponse{status, "application/json", {},
+                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
 }
 
 HttpResponse JsonError(int status, std::string_view message) {
   return JsonResponse(status, {{"error", message}});
-}
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  }
-  return diff == 0;
 }
 
 // Media types accepted on POST /v1/events (parameters such as charset are ignored).
@@ -44,12 +41,23 @@ bool IsEventsContentType(std::string_view ct) {
 
 }  // namespace
 
-bool Exporter::Authorized(const HttpRequest& req) const {
-  if (bearer_token_.empty()) return true;
-  std::string_view auth = req.Header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (auth.size() <= kPrefix.size() || auth.substr(0, kPrefix.size()) != kPrefix) return false;
-  return ConstantTimeEquals(auth.substr(kPrefix.size()), bearer_token_);
+bool Exporter::AuthorizedIngest(const HttpRequest& req) const {
+  return auth_ == nullptr || auth_->AllowIngest(req.Header("authorization"));
+}
+
+bool Exporter::AuthorizedScrape(const HttpRequest& req, HttpResponse* denied) const {
+  if (auth_ == nullptr || auth_->AllowScrape(req.Header("authorization"))) return true;
+  // No self-metric counts refused scrapes; the debug log shows them to the operator.
+  log::Debug("scrape refused: missing or invalid basic auth credentials",
+             {{"path", req.path}, {"remote_addr", req.remote_addr}});
+  *denied = HttpResponse{401, "text/plain; charset=utf-8", {}, "Unauthorized\n"};
+  AddChallenges(false, denied);
+  return false;
+}
+
+void Exporter::AddChallenges(bool ingest, HttpResponse* r) const {
+  if (auth_ == nullptr) return;
+  for (auto& h : auth_->Challenges(ingest)) r->headers.push_back(std::move(h));
 }
 
 // The tailers count rotations themselves; mirror them into the registry's counters.
@@ -70,6 +78,7 @@ void Exporter::MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotation
 }
 
 HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
+  if (HttpResponse denied; !AuthorizedScrape(req, &denied)) return denied;
   windows_->Refresh();
   {
     std::lock_guard lock(scrape_mu_);
@@ -98,9 +107,9 @@ HttpResponse Exporter::HandlePush(const HttpRequest& req) {
     registry_->Counter(MetricId::kPushRequests, {std::to_string(r.status)}).Inc();
     return r;
   };
-  if (!Authorized(req)) {
-    HttpResponse r = JsonError(401, "missing or invalid bearer token");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"agent_exporter\"");
+  if (!AuthorizedIngest(req)) {
+    HttpResponse r = JsonError(401, "missing or invalid credentials");
+    AddChallenges(true, &r);
     return respond(std::move(r));
   }
   if (!IsEventsContentType(req.Header("content-type"))) {
@@ -116,7 +125,10 @@ HttpResponse Exporter::HandlePush(const HttpRequest& req) {
   std::string storage;
   std::vector<std::string_view> lines;
   std::vector<std::size_t> line_numbers;
-  if (auto s = SplitPushBody(raw, &storage, &lines, &line_numbers); !s.ok()) {
+  const PushBodyFormat format = MediaType(req.Header("content-type")) == "application/json"
+                                    ? PushBodyFormat::kJson
+                                    : PushBodyFormat::kNdjson;
+  if (auto s = SplitPushBody(raw, &storage, &lines, &line_numbers, format); !s.ok()) {
     return respond(JsonError(400, s.error()));
   }
   if (lines.empty()) return respond(JsonError(400, "empty body: no events"));
@@ -138,6 +150,7 @@ HttpResponse Exporter::HandlePush(const HttpRequest& req) {
 }
 
 HttpResponse Exporter::HandleLanding(const HttpRequest& req) {
+  if (HttpResponse denied; !AuthorizedScrape(req, &denied)) return denied;
   if (req.path != "/") return HttpResponse{404, "text/plain; charset=utf-8", {}, "Not Found\n"};
   std::string body =
       "<!DOCTYPE html>\n<html><head><title>agent_exporter</title></head><body>\n"

@@ -16,10 +16,11 @@ struct TooDeep {};
 
 Status SplitPushBody(std::string_view body, std::string* storage,
                      std::vector<std::string_view>* lines,
-                     std::vector<std::size_t>* line_numbers) {
+                     std::vector<std::size_t>* line_numbers, PushBodyFormat format) {
   lines->clear();
+  if (line_numbers != nullptr) line_numbers->clear();
   std::size_t first = body.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && body[first] == '[') {
+  if (format == PushBodyFormat::kJson && first != std::string_view::npos && body[first] == '[') {
     nlohmann::json array;
     try {
       array = nlohmann::json::parse(
@@ -50,7 +51,6 @@ Status SplitPushBody(std::string_view body, std::string* storage,
   }
   std::size_t start = 0;
   std::size_t number = 0;
-  if (line_numbers != nullptr) line_numbers->clear();
   while (start < body.size()) {
     ++number;
     std::size_t nl = body.find('\n', start);

@@ -65,6 +65,19 @@ TEST(PushBodyTest, SplitsNdjsonIntoViewsOfTheBody) {
   }
 }
 
+TEST(PushBodyTest, NdjsonBodiesAreAlwaysLinesEvenWhenALineIsAnArray) {
+  // The content type says NDJSON: a first line that is an array (or a deep or broken one)
+  // is one bad line, and the valid lines after it still count.
+  const std::string body = "[1]\n{\"a\":1}\n[[[[\n{\"b\":2}\n";
+  std::string storage;
+  std::vector<std::string_view> lines;
+  std::vector<std::size_t> numbers;
+  ASSERT_TRUE(SplitPushBody(body, &storage, &lines, &numbers, PushBodyFormat::kNdjson).ok());
+  EXPECT_EQ(Copy(lines), (std::vector<std::string>{"[1]", "{\"a\":1}", "[[[[", "{\"b\":2}"}));
+  EXPECT_THAT(numbers, ElementsAre(1, 2, 3, 4));
+  for (std::string_view l : lines) EXPECT_TRUE(PointsInto(l, body));
+}
+
 TEST(PushBodyTest, SplitsJsonArrayIntoOneLinePerElement) {
   const std::string body =
       R"([{"type":"run","agent_id":"a","status":"success"},)"
