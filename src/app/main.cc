@@ -9,6 +9,7 @@
 #include "app/exporter.h"
 #include "app/replay.h"
 #include "app/version.h"
+#include "common/allocator.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "config/web_config.h"
@@ -39,6 +40,7 @@ int Serve(const std::string& config_file, const std::string& listen,
   if (!token_file.empty()) config->web.bearer_token_file = token_file;
   config->web.web_config_file = web_config_file;
 
+  agx::TuneAllocator();
   // Block the signals before any thread starts so that only sigwait below sees them.
   sigset_t set;
   sigemptyset(&set);

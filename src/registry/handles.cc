@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-
-#include "prometheus/counter.h"
-#include "prometheus/gauge.h"
-#include "prometheus/histogram.h"
+#include <mutex>
 
 namespace agx {
 namespace {
@@ -73,9 +70,11 @@ void CounterHandle::LoadExemplar(const Exemplar& e) {
   slot_.Load(e);
 }
 
-HistogramHandle::HistogramHandle(prometheus::Histogram& h, std::span<const double> bounds,
-                                 bool exemplars)
-    : h_(h), bounds_(bounds), exemplars_(exemplars), slots_(bounds.size() + 1) {}
+HistogramHandle::HistogramHandle(std::span<const double> bounds, bool exemplars)
+    : h_(std::vector<double>(bounds.begin(), bounds.end())),
+      bounds_(bounds),
+      exemplars_(exemplars),
+      slots_(exemplars ? bounds.size() + 1 : 0) {}
 
 void HistogramHandle::Observe(double v, const ExemplarRef* ex) {
   if (!std::isfinite(v)) return;
@@ -91,10 +90,19 @@ void HistogramHandle::Observe(double v, const ExemplarRef* ex) {
 
 std::vector<std::optional<Exemplar>> HistogramHandle::GetExemplars() const {
   std::vector<std::optional<Exemplar>> out;
+  if (!exemplars_) return out;
   out.reserve(slots_.size());
   std::lock_guard lock(mu_);
   for (const auto& s : slots_) out.push_back(s.Get());
   return out;
+}
+
+void HistogramHandle::Read(std::vector<std::uint64_t>* cumulative_counts, double* sum) const {
+  const prometheus::ClientMetric cm = h_.Collect();
+  cumulative_counts->clear();
+  cumulative_counts->reserve(cm.histogram.bucket.size());
+  for (const auto& b : cm.histogram.bucket) cumulative_counts->push_back(b.cumulative_count);
+  *sum = cm.histogram.sample_sum;
 }
 
 void HistogramHandle::LoadExemplars(const std::vector<std::optional<Exemplar>>& e) {

@@ -1,22 +1,22 @@
 #pragma once
-// Series handles: a cached prometheus-cpp metric plus its exemplar slot(s).
-// Thread-safe: updates are atomic (counters, gauges) or take the histogram's own mutex.
+// Series handles: a prometheus-cpp metric (the value store) plus its exemplar slot(s).
+// A handle owns its metric: the registry keeps one allocation per series instead of
+// prometheus-cpp's Family, whose label maps cost ~500 bytes a series.
+// Thread-safe: updates are atomic (counters, gauges) or take the histogram's own mutex;
+// exemplar slots are guarded by a one-byte spin lock (held for a 60-byte copy).
 // Handles never allocate on update.
 #include <array>
+#include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
 #include "registry/snapshot.h"
-
-namespace prometheus {
-class Counter;
-class Gauge;
-class Histogram;
-}  // namespace prometheus
 
 namespace agx {
 
@@ -42,9 +42,26 @@ struct ExemplarSlot {
   void Load(const Exemplar& e);
 };
 
+/// A lock for critical sections of a few dozen instructions, one byte instead of
+/// std::mutex's 40 (one per series). Contention is rare: a scrape reading a slot while an
+/// update writes it.
+class SpinLock {
+ public:
+  void lock() {
+    while (flag_.exchange(true, std::memory_order_acquire)) {
+      while (flag_.load(std::memory_order_relaxed)) {
+      }
+    }
+  }
+  void unlock() { flag_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
 class CounterHandle {
  public:
-  CounterHandle(prometheus::Counter& c, bool exemplars) : c_(c), exemplars_(exemplars) {}
+  explicit CounterHandle(bool exemplars) : exemplars_(exemplars) {}
   /// Adds `v` (ignored if negative or not finite) and records the exemplar if any.
   void Inc(double v = 1, const ExemplarRef* ex = nullptr);
   double Value() const;
@@ -52,38 +69,41 @@ class CounterHandle {
   void LoadExemplar(const Exemplar& e);
 
  private:
-  prometheus::Counter& c_;
+  prometheus::Counter c_;
   bool exemplars_;
-  mutable std::mutex mu_;  // guards slot_
+  mutable SpinLock mu_;  // guards slot_
   ExemplarSlot slot_;
 };
 
 class HistogramHandle {
  public:
-  HistogramHandle(prometheus::Histogram& h, std::span<const double> bounds, bool exemplars);
+  /// `bounds` must outlive the handle (the registry's per-metric bounds).
+  HistogramHandle(std::span<const double> bounds, bool exemplars);
   /// Observes `v` (ignored if not finite) and records the exemplar in the bucket the value
   /// falls into (value <= le, the same rule prometheus-cpp uses).
   void Observe(double v, const ExemplarRef* ex = nullptr);
+  /// Empty for a metric without exemplars, else one per bucket (+Inf last).
   std::vector<std::optional<Exemplar>> GetExemplars() const;
+  /// Cumulative bucket counts (+Inf last) and the sum.
+  void Read(std::vector<std::uint64_t>* cumulative_counts, double* sum) const;
   void LoadExemplars(const std::vector<std::optional<Exemplar>>& e);
   prometheus::Histogram& metric() { return h_; }
 
  private:
-  prometheus::Histogram& h_;
+  prometheus::Histogram h_;
   std::span<const double> bounds_;
   bool exemplars_;
-  mutable std::mutex mu_;  // guards slots_
+  mutable SpinLock mu_;  // guards slots_
   std::vector<ExemplarSlot> slots_;  // bounds.size() + 1, sized once at construction
 };
 
 class GaugeHandle {
  public:
-  explicit GaugeHandle(prometheus::Gauge& g) : g_(g) {}
   void Set(double v);
   double Value() const;
 
  private:
-  prometheus::Gauge& g_;
+  prometheus::Gauge g_;
 };
 
 }  // namespace agx

@@ -13,11 +13,6 @@
 #include <unordered_map>
 
 #include "common/utf8.h"
-#include "prometheus/counter.h"
-#include "prometheus/family.h"
-#include "prometheus/gauge.h"
-#include "prometheus/histogram.h"
-#include "prometheus/registry.h"
 
 namespace agx {
 namespace {
@@ -66,15 +61,56 @@ struct KeyHash {
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// A series is its key (in the map node) and one handle, which owns the prometheus-cpp
+// metric. Label values are not stored twice: they are decoded from the key when collected.
 struct Series {
-  std::vector<std::string> label_values;
-  prometheus::Counter* counter = nullptr;
-  prometheus::Gauge* gauge = nullptr;
-  prometheus::Histogram* histogram = nullptr;
   std::unique_ptr<CounterHandle> c;
   std::unique_ptr<GaugeHandle> g;
   std::unique_ptr<HistogramHandle> h;
 };
+
+using SeriesMap = std::unordered_map<std::string, Series, KeyHash, std::equal_to<>>;
+using SeriesEntry = SeriesMap::value_type;
+
+/// Splits a key back into its label values (undoing AppendKeyPart's escapes).
+void DecodeKey(std::string_view key, std::size_t n, std::vector<std::string>* values) {
+  values->assign(n, std::string());
+  if (n == 0) return;
+  std::size_t part = 0;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    if (c == kSep) {
+      if (++part >= n) return;  // cannot happen for keys built by BuildKey
+      continue;
+    }
+    if (c == kEsc && i + 1 < key.size()) c = key[++i];
+    (*values)[part].push_back(c);
+  }
+}
+
+/// Orders keys as their decoded label-value tuples (each value compared as unsigned bytes,
+/// like std::string), without decoding them.
+bool KeyLess(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  for (;;) {
+    const bool a_end = i == a.size() || a[i] == kSep;
+    const bool b_end = j == b.size() || b[j] == kSep;
+    if (a_end || b_end) {
+      if (!a_end) return false;  // b's value is a prefix of a's
+      if (!b_end) return true;
+      if (i == a.size() || j == b.size()) return i == a.size() && j != b.size();
+      ++i;
+      ++j;
+      continue;
+    }
+    if (a[i] == kEsc && i + 1 < a.size()) ++i;
+    if (b[j] == kEsc && j + 1 < b.size()) ++j;
+    const auto ca = static_cast<unsigned char>(a[i]), cb = static_cast<unsigned char>(b[j]);
+    if (ca != cb) return ca < cb;
+    ++i;
+    ++j;
+  }
+}
 
 std::string TypeError(const MetricSpec& spec, MetricType want) {
   return "agx::Registry: " + std::string(spec.name) + " is a " + std::string(TypeName(spec.type)) +
@@ -95,27 +131,23 @@ struct MetricState {
   const MetricSpec* spec = nullptr;
   std::vector<double> bounds;  // histograms
   std::string overflow_key;
-  prometheus::Family<prometheus::Counter>* counters = nullptr;
-  prometheus::Family<prometheus::Gauge>* gauges = nullptr;
-  prometheus::Family<prometheus::Histogram>* histograms = nullptr;
 
   mutable std::shared_mutex mu;
-  // guarded by mu. Nodes (unique_ptr) never move, so handles stay valid.
-  std::unordered_map<std::string, std::unique_ptr<Series>, KeyHash, std::equal_to<>> series;
+  // guarded by mu. Handles are separate allocations, so they stay valid across rehashes.
+  SeriesMap series;
   std::size_t limited = 0;  // guarded by mu: series counting toward the limit (not overflow)
   std::uint64_t generation = 0;  // guarded by mu: bumped by every insert and removal
 
   // Series in label order, rebuilt only when `generation` moved: a scrape of an unchanged
   // set of series then costs no sort. Guarded by sort_mu (taken after mu, shared or not).
   mutable std::mutex sort_mu;
-  mutable std::vector<const Series*> sorted;
+  mutable std::vector<const SeriesEntry*> sorted;
   mutable std::uint64_t sorted_generation = ~std::uint64_t{0};
 };
 
 struct Registry::Impl {
   std::atomic<std::size_t> total_limited{0};  // series counting toward max_series
   RegistryOptions options;
-  prometheus::Registry prom;
   std::array<MetricState, kMetricCount> metrics;
 
   /// The self metrics about metrics take catalogue names as label values: these are never
@@ -133,7 +165,7 @@ struct Registry::Impl {
                   bool internal, bool* cacheable = nullptr);
   Series& Insert(MetricState& m, std::span<const std::string_view> labels, const std::string& key,
                  bool internal, bool* overflowed);
-  std::unique_ptr<Series> Create(MetricState& m, std::span<const std::string_view> values);
+  Series Create(const MetricState& m) const;
   void CountSelf(MetricId self, const MetricSpec& about, double n);
 };
 
@@ -156,49 +188,28 @@ Registry::Registry(RegistryOptions options) : impl_(std::make_unique<Impl>()) {
       if (i > 0) m.overflow_key.push_back(kSep);
       m.overflow_key.append(kOverflowLabelValue);
     }
-    const std::string name(spec.name);
-    const std::string help(spec.help);
-    switch (spec.type) {
-      case MetricType::kCounter:
-        m.counters = &prometheus::BuildCounter().Name(name).Help(help).Register(impl_->prom);
-        break;
-      case MetricType::kGauge:
-        m.gauges = &prometheus::BuildGauge().Name(name).Help(help).Register(impl_->prom);
-        break;
-      case MetricType::kHistogram: {
-        auto it = impl_->options.buckets.find(spec.id);
-        m.bounds = it != impl_->options.buckets.end()
-                       ? it->second
-                       : std::vector<double>(spec.buckets.begin(), spec.buckets.end());
-        m.histograms = &prometheus::BuildHistogram().Name(name).Help(help).Register(impl_->prom);
-        break;
-      }
+    if (spec.type == MetricType::kHistogram) {
+      auto it = impl_->options.buckets.find(spec.id);
+      m.bounds = it != impl_->options.buckets.end()
+                     ? it->second
+                     : std::vector<double>(spec.buckets.begin(), spec.buckets.end());
     }
   }
 }
 
 Registry::~Registry() = default;
 
-std::unique_ptr<Series> Registry::Impl::Create(MetricState& m,
-                                               std::span<const std::string_view> values) {
-  auto s = std::make_unique<Series>();
-  prometheus::Labels labels;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    s->label_values.emplace_back(values[i]);
-    labels.emplace(std::string(m.spec->labels[i]), s->label_values.back());
-  }
+Series Registry::Impl::Create(const MetricState& m) const {
+  Series s;
   switch (m.spec->type) {
     case MetricType::kCounter:
-      s->counter = &m.counters->Add(labels);
-      s->c = std::make_unique<CounterHandle>(*s->counter, m.spec->exemplars);
+      s.c = std::make_unique<CounterHandle>(m.spec->exemplars);
       break;
     case MetricType::kGauge:
-      s->gauge = &m.gauges->Add(labels);
-      s->g = std::make_unique<GaugeHandle>(*s->gauge);
+      s.g = std::make_unique<GaugeHandle>();
       break;
     case MetricType::kHistogram:
-      s->histogram = &m.histograms->Add(labels, m.bounds);
-      s->h = std::make_unique<HistogramHandle>(*s->histogram, m.bounds, m.spec->exemplars);
+      s.h = std::make_unique<HistogramHandle>(m.bounds, m.spec->exemplars);
       break;
   }
   return s;
@@ -208,28 +219,25 @@ Series& Registry::Impl::Insert(MetricState& m, std::span<const std::string_view>
                                const std::string& key, bool internal, bool* overflowed) {
   std::unique_lock lock(m.mu);
   // Another thread may have inserted it between our shared and exclusive locks.
-  if (auto it = m.series.find(key); it != m.series.end()) return *it->second;
+  if (auto it = m.series.find(key); it != m.series.end()) return it->second;
   const bool is_overflow = key == m.overflow_key;
   if (!is_overflow && !internal &&
       (m.limited >= options.series_limit ||
        total_limited.load(std::memory_order_relaxed) >= options.max_series)) {
     *overflowed = true;
-    if (auto it = m.series.find(m.overflow_key); it != m.series.end()) return *it->second;
-    const std::vector<std::string_view> values(labels.size(), kOverflowLabelValue);
-    auto [it, _] = m.series.emplace(m.overflow_key, Create(m, values));
-    return *it->second;
+    if (auto it = m.series.find(m.overflow_key); it != m.series.end()) return it->second;
+    auto [it, _] = m.series.emplace(m.overflow_key, Create(m));
+    ++m.generation;
+    return it->second;
   }
-  std::vector<std::string_view> values(labels.begin(), labels.end());
-  for (auto& v : values) {
-    if (v != kOverflowLabelValue) v = TruncateUtf8(v, MaxBytes(m));
-  }
-  auto [it, _] = m.series.emplace(key, Create(m, values));
+  // The key already holds the values as stored (cut to MaxBytes by BuildKey).
+  auto [it, _] = m.series.emplace(key, Create(m));
   ++m.generation;
   if (!is_overflow) {
     ++m.limited;
     total_limited.fetch_add(1, std::memory_order_relaxed);
   }
-  return *it->second;
+  return it->second;
 }
 
 Series& Registry::Impl::Resolve(MetricId id, MetricType want,
@@ -253,7 +261,7 @@ Series& Registry::Impl::Resolve(MetricId id, MetricType want,
   {
     std::shared_lock lock(m.mu);
     if (auto it = m.series.find(std::string_view(key)); it != m.series.end()) {
-      s = it->second.get();
+      s = &it->second;
     }
   }
   bool overflowed = false;
@@ -307,7 +315,6 @@ void Registry::RemoveGauge(MetricId id, std::span<const std::string_view> labels
   std::unique_lock lock(m.mu);
   auto it = m.series.find(key);
   if (it == m.series.end()) return;
-  m.gauges->Remove(it->second->gauge);
   ++m.generation;
   if (key != m.overflow_key) {
     --m.limited;
@@ -338,37 +345,32 @@ Snapshot Registry::Collect() const {
       if (m.sorted_generation != m.generation) {
         m.sorted.clear();
         m.sorted.reserve(m.series.size());
-        for (const auto& [key, s] : m.series) m.sorted.push_back(s.get());
-        std::sort(m.sorted.begin(), m.sorted.end(), [](const Series* a, const Series* b) {
-          return a->label_values < b->label_values;
+        for (const SeriesEntry& e : m.series) m.sorted.push_back(&e);
+        std::sort(m.sorted.begin(), m.sorted.end(), [](const SeriesEntry* a, const SeriesEntry* b) {
+          return KeyLess(a->first, b->first);
         });
         m.sorted_generation = m.generation;
       }
-      f.series.reserve(m.sorted.size());
-      for (const Series* s : m.sorted) {
-        SeriesSnapshot ss;
-        ss.label_values = s->label_values;
+      f.series.resize(m.sorted.size());
+      for (std::size_t i = 0; i < m.sorted.size(); ++i) {
+        const auto& [key, s] = *m.sorted[i];
+        SeriesSnapshot& ss = f.series[i];
+        DecodeKey(key, f.label_names.size(), &ss.label_values);
         // Exemplars first: an exemplar is recorded after its update, so the values read
         // afterwards always include the observation an exemplar points to.
         switch (m.spec->type) {
           case MetricType::kCounter:
-            ss.exemplar = s->c->GetExemplar();
-            ss.value = s->counter->Value();
+            ss.exemplar = s.c->GetExemplar();
+            ss.value = s.c->Value();
             break;
           case MetricType::kGauge:
-            ss.value = s->gauge->Value();
+            ss.value = s.g->Value();
             break;
-          case MetricType::kHistogram: {
-            ss.bucket_exemplars = s->h->GetExemplars();
-            const prometheus::ClientMetric cm = s->histogram->Collect();
-            ss.bucket_counts.reserve(cm.histogram.bucket.size());
-            for (const auto& b : cm.histogram.bucket)
-              ss.bucket_counts.push_back(b.cumulative_count);
-            ss.sum = cm.histogram.sample_sum;
+          case MetricType::kHistogram:
+            ss.bucket_exemplars = s.h->GetExemplars();
+            s.h->Read(&ss.bucket_counts, &ss.sum);
             break;
-          }
         }
-        f.series.push_back(std::move(ss));
       }
     }
     out.families.push_back(std::move(f));

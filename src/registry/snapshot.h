@@ -25,7 +25,8 @@ struct SeriesSnapshot {
   /// Histograms: cumulative counts, one per bound in FamilySnapshot::bounds plus +Inf last.
   std::vector<std::uint64_t> bucket_counts;
   double sum = 0;  ///< histograms
-  /// Histograms: the latest exemplar per bucket (same size as bucket_counts).
+  /// Histograms: the latest exemplar per bucket (same size as bucket_counts), or empty for
+  /// a metric without exemplars.
   std::vector<std::optional<Exemplar>> bucket_exemplars;
   std::optional<Exemplar> exemplar;  ///< counters: the latest exemplar
 

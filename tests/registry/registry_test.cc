@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -247,6 +250,30 @@ TEST(RegistryTest, LabelValuesWithSeparatorBytesStayDistinct) {
                             "\x1f"
                             "b"}),
                    4);
+}
+
+TEST(RegistryTest, OrderAndValuesMatchStdStringForAnyBytes) {
+  // Label values live only in the series key: decoding and ordering it must agree with
+  // std::string on every byte, separators and escapes included.
+  Registry r;
+  std::mt19937 rng(7);
+  const std::string alphabet = std::string("\x1e\x1f\x01a~") + "\xc3\xa9";
+  std::set<std::vector<std::string>> want;
+  for (int i = 0; i < 400; ++i) {
+    std::vector<std::string> v(2);
+    for (auto& x : v) {
+      const int len = static_cast<int>(rng() % 4);
+      for (int k = 0; k < len; ++k) x.push_back(alphabet[rng() % alphabet.size()]);
+    }
+    want.insert(v);
+    r.Counter(MetricId::kRequests, {v[0], v[1]}).Inc();
+  }
+  std::vector<std::vector<std::string>> got;
+  const Snapshot snap = r.Collect();
+  for (const auto& series : snap.Find("agent_requests_total")->series) {
+    got.push_back(series.label_values);
+  }
+  EXPECT_EQ(got, std::vector<std::vector<std::string>>(want.begin(), want.end()));
 }
 
 TEST(RegistryTest, HandlesAreStable) {
