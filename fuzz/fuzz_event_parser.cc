@@ -1,8 +1,10 @@
 // Fuzz target: agx::EventParser::Parse on the input as one native event line
 // (docs/events.md). Beyond "no crash, no sanitizer report", an accepted event must keep the
-// documented invariants, and a second parse of the same line must agree with the first
-// (the parser reuses its buffers between calls).
+// documented invariants, a second parse of the same line must agree with the first (the
+// parser reuses its buffers between calls), and the flat fast path must agree exactly with
+// a parser that sends every line to simdjson (src/ingest/flat_json.h).
 #include <cmath>
+#include <cstdio>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -40,6 +42,23 @@ void CheckEvent(const agx::AgentEvent& e) {
   AGX_FUZZ_CHECK(e.score == -1 || (e.score >= 0 && e.score <= 1), "score is within 0..1");
 }
 
+/// Every field, numbers bit-exact.
+std::string Fields(const agx::AgentEvent& e) {
+  std::string out(agx::EventTypeName(e.type));
+  for (std::string_view v : {e.agent_id, e.trace_id, e.span_id, e.conversation_id, e.status,
+                             e.model, e.tool_name, e.outcome, e.hallucination_type, e.strategy,
+                             e.result, e.task_type, e.finish_reason, e.evaluator}) {
+    out.append("|").append(v);
+  }
+  for (double v : {e.ts, e.duration_ms, e.steps, e.tool_calls, e.input_tokens, e.output_tokens,
+                   e.cache_read_tokens, e.cache_creation_tokens, e.cost_usd, e.score, e.step}) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "|%a", v);
+    out.append(buf);
+  }
+  return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -58,10 +77,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     AGX_FUZZ_CHECK(!first.detail.empty(), "a rejection has a message");
   }
   const std::string first_detail(first.detail);  // the view dies with the next Parse
+  const std::string first_fields = Fields(event);  // views die with the next Parse too
 
   agx::AgentEvent again;
   const agx::ParseError second = parser.Parse(line, &again);
   AGX_FUZZ_CHECK(second.reason == first.reason, "parsing is deterministic");
   AGX_FUZZ_CHECK(second.detail == first_detail, "same message for the same line");
+
+  static agx::EventParser simdjson_only(std::size_t{1} << 20, /*fast_path=*/false);
+  agx::AgentEvent reference;
+  const agx::ParseError ref = simdjson_only.Parse(line, &reference);
+  AGX_FUZZ_CHECK(ref.reason == first.reason, "fast path and simdjson agree on the verdict");
+  AGX_FUZZ_CHECK(ref.detail == first_detail, "fast path and simdjson agree on the message");
+  AGX_FUZZ_CHECK(Fields(reference) == first_fields, "fast path and simdjson agree on the values");
   return 0;
 }

@@ -19,8 +19,9 @@ std::string_view EventTypeName(EventType t) {
 }
 
 bool ParseEventType(std::string_view s, EventType* out) {
+  // Called for every event: compare only against the names of the same length.
   for (std::size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i] == s) {
+    if (kNames[i].size() == s.size() && kNames[i][0] == (s.empty() ? 0 : s[0]) && kNames[i] == s) {
       *out = static_cast<EventType>(i);
       return true;
     }

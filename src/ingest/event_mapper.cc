@@ -1,6 +1,7 @@
 #include "ingest/event_mapper.h"
 
 #include <atomic>
+#include <tuple>
 
 #include "ingest/handle_cache.h"
 #include "registry/registry.h"
@@ -23,6 +24,18 @@ std::size_t StatusIndex(std::string_view status) {
   if (status == "success") return 0;
   if (status == "failure") return 1;
   return 2;  // timeout (tool calls only)
+}
+
+// The step outcomes the parser lets through (docs/events.md), as RunBundle slots; the
+// size of the array for any other value (then not cached).
+constexpr std::string_view kStepOutcomes[] = {"completed", "tool_call_failed", "hallucination",
+                                              "recovery",  "max_steps",        "safety_blocked"};
+static_assert(std::size(kStepOutcomes) == std::tuple_size_v<decltype(RunBundle::step_outcomes)>);
+std::size_t StepOutcomeIndex(std::string_view outcome) {
+  for (std::size_t i = 0; i < std::size(kStepOutcomes); ++i) {
+    if (outcome == kStepOutcomes[i]) return i;
+  }
+  return std::size(kStepOutcomes);
 }
 
 // A cached handle, resolved on first use; kept only when the registry says it is exact.
@@ -64,28 +77,37 @@ void EventMapper::Apply(const AgentEvent& e, double now) {
       }
       break;
     }
-    case EventType::kStep:
-      registry_.Counter(MetricId::kStepOutcomes, {a, e.outcome}).Inc();
+    case EventType::kStep: {
+      const std::string_view labels[] = {a, e.outcome};
+      const std::size_t i = StepOutcomeIndex(e.outcome);
+      if (i == std::size(kStepOutcomes)) {
+        registry_.Counter(MetricId::kStepOutcomes, labels).Inc();
+        break;
+      }
+      RunBundle& b = HandleCache::ForThread(id_).Run(a);
+      Cached(b.step_outcomes[i], [&](bool* c) -> CounterHandle& {
+        return registry_.Counter(MetricId::kStepOutcomes, labels, c);
+      }).Inc();
       break;
+    }
     case EventType::kHallucination:
-      registry_.Counter(MetricId::kHallucinations, {a, e.hallucination_type}).Inc(1, &ex);
+      CachedCounter(MetricId::kHallucinations, {a, e.hallucination_type}).Inc(1, &ex);
       break;
     case EventType::kRecovery:
-      registry_.Counter(MetricId::kRecoveryAttempts, {a, e.strategy}).Inc();
+      CachedCounter(MetricId::kRecoveryAttempts, {a, e.strategy}).Inc();
       break;
     case EventType::kApproval:
-      registry_.Counter(MetricId::kApprovals, {a, e.result}).Inc();
+      CachedCounter(MetricId::kApprovals, {a, e.result}).Inc();
       break;
     case EventType::kTask:
-      registry_.Counter(MetricId::kTasks, {a, e.task_type, e.outcome}).Inc();
+      CachedCounter(MetricId::kTasks, {a, e.task_type, e.outcome}).Inc();
       windows_.OnTask(a, e.task_type, e.outcome == "completed", e.cost_usd);
       break;
     case EventType::kFeedback:
-      registry_.Histogram(MetricId::kFeedbackScore, {a, OrUnknown(e.task_type)})
-          .Observe(e.score, &ex);
+      CachedHistogram(MetricId::kFeedbackScore, {a, OrUnknown(e.task_type)}).Observe(e.score, &ex);
       break;
     case EventType::kEval:
-      registry_.Histogram(MetricId::kEvalScore, {a, e.evaluator}).Observe(e.score, &ex);
+      CachedHistogram(MetricId::kEvalScore, {a, e.evaluator}).Observe(e.score, &ex);
       break;
     case EventType::kUsage:
       ApplyUsage(e);
@@ -93,6 +115,22 @@ void EventMapper::Apply(const AgentEvent& e, double now) {
     case EventType::kCount:
       break;
   }
+}
+
+CounterHandle& EventMapper::CachedCounter(MetricId id,
+                                          std::initializer_list<std::string_view> labels) {
+  const std::span<const std::string_view> l(labels.begin(), labels.size());
+  SeriesBundle& b = HandleCache::ForThread(id_).Series(static_cast<std::uint8_t>(id), l);
+  return Cached(b.counter,
+                [&](bool* c) -> CounterHandle& { return registry_.Counter(id, l, c); });
+}
+
+HistogramHandle& EventMapper::CachedHistogram(MetricId id,
+                                              std::initializer_list<std::string_view> labels) {
+  const std::span<const std::string_view> l(labels.begin(), labels.size());
+  SeriesBundle& b = HandleCache::ForThread(id_).Series(static_cast<std::uint8_t>(id), l);
+  return Cached(b.histogram,
+                [&](bool* c) -> HistogramHandle& { return registry_.Histogram(id, l, c); });
 }
 
 void EventMapper::ApplyRun(const AgentEvent& e, const ExemplarRef& ex) {

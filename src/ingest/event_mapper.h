@@ -3,9 +3,12 @@
 // Thread-safe: it holds only references and immutable pricing; the registry and windows
 // are themselves thread-safe. Allocation-free once the event's series exist.
 #include <cstdint>
+#include <initializer_list>
 #include <span>
+#include <string_view>
 #include <vector>
 
+#include "catalog/metric_spec.h"
 #include "config/config.h"
 #include "ingest/agent_event.h"
 
@@ -13,6 +16,8 @@ namespace agx {
 
 class Registry;
 class TaskWindows;
+class CounterHandle;
+class HistogramHandle;
 
 class EventMapper {
  public:
@@ -25,6 +30,9 @@ class EventMapper {
   void ApplyRun(const AgentEvent& e, const struct ExemplarRef& ex);
   void ApplyLlmCall(const AgentEvent& e, const struct ExemplarRef& ex);
   void ApplyUsage(const AgentEvent& e);
+  /// Handles of the other event types, cached per thread like the bundles (handle_cache.h).
+  CounterHandle& CachedCounter(MetricId id, std::initializer_list<std::string_view> labels);
+  HistogramHandle& CachedHistogram(MetricId id, std::initializer_list<std::string_view> labels);
 
   Registry& registry_;
   TaskWindows& windows_;

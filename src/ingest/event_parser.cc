@@ -15,6 +15,7 @@
 
 #include "common/utf8.h"
 #include "ingest/event_fields.h"
+#include "ingest/flat_json.h"
 
 // How a line is parsed (docs/events.md is the user-facing contract):
 //  1. length, trailing '\r', UTF-8 checks on the raw bytes;
@@ -109,45 +110,222 @@ constexpr std::array<FieldDef, kFieldCount> kFields = {{
 
 const FieldDef& Def(F f) { return kFields[static_cast<std::size_t>(f)]; }
 
-F Match(std::string_view key, std::initializer_list<F> candidates) {
-  for (F f : candidates) {
-    if (Def(f).name == key) return f;
+template <std::size_t N>
+constexpr bool KeyIs(std::string_view key, const char (&name)[N]) {
+  return key == std::string_view(name, N - 1);
+}
+
+/// \return the field named `key` (unescaped), or F::kCount for an unknown key.
+constexpr F FindField(std::string_view key) {
+  switch (key.size()) {
+    case 2:
+      if (KeyIs(key, "ts")) return F::kTs;
+      break;
+    case 4:
+      if (KeyIs(key, "type")) return F::kType;
+      if (KeyIs(key, "step")) return F::kStep;
+      break;
+    case 5:
+      if (KeyIs(key, "model")) return F::kModel;
+      if (KeyIs(key, "steps")) return F::kSteps;
+      if (KeyIs(key, "score")) return F::kScore;
+      break;
+    case 6:
+      if (KeyIs(key, "status")) return F::kStatus;
+      if (KeyIs(key, "result")) return F::kResult;
+      break;
+    case 7:
+      if (KeyIs(key, "span_id")) return F::kSpanId;
+      if (KeyIs(key, "outcome")) return F::kOutcome;
+      break;
+    case 8:
+      if (KeyIs(key, "agent_id")) return F::kAgentId;
+      if (KeyIs(key, "trace_id")) return F::kTraceId;
+      if (KeyIs(key, "cost_usd")) return F::kCostUsd;
+      if (KeyIs(key, "strategy")) return F::kStrategy;
+      break;
+    case 9:
+      if (KeyIs(key, "tool_name")) return F::kToolName;
+      if (KeyIs(key, "task_type")) return F::kTaskType;
+      if (KeyIs(key, "evaluator")) return F::kEvaluator;
+      break;
+    case 10:
+      if (KeyIs(key, "tool_calls")) return F::kToolCalls;
+      break;
+    case 11:
+      if (KeyIs(key, "duration_ms")) return F::kDurationMs;
+      break;
+    case 12:
+      if (KeyIs(key, "input_tokens")) return F::kInputTokens;
+      break;
+    case 13:
+      if (KeyIs(key, "output_tokens")) return F::kOutputTokens;
+      if (KeyIs(key, "finish_reason")) return F::kFinishReason;
+      break;
+    case 15:
+      if (KeyIs(key, "conversation_id")) return F::kConversationId;
+      break;
+    case 17:
+      if (KeyIs(key, "cache_read_tokens")) return F::kCacheReadTokens;
+      break;
+    case 18:
+      if (KeyIs(key, "hallucination_type")) return F::kHallucinationType;
+      break;
+    case 21:
+      if (KeyIs(key, "cache_creation_tokens")) return F::kCacheCreationTokens;
+      break;
+    default:
+      break;
   }
   return F::kCount;
 }
 
-/// \return the field named `key`, or F::kCount for an unknown key.
-F FindField(std::string_view key) {
-  if (key.empty()) return F::kCount;
-  switch (key[0]) {
-    case 'a':
-      return Match(key, {F::kAgentId});
-    case 'c':
-      return Match(key,
-                   {F::kCostUsd, F::kConversationId, F::kCacheReadTokens, F::kCacheCreationTokens});
-    case 'd':
-      return Match(key, {F::kDurationMs});
-    case 'e':
-      return Match(key, {F::kEvaluator});
-    case 'f':
-      return Match(key, {F::kFinishReason});
-    case 'h':
-      return Match(key, {F::kHallucinationType});
-    case 'i':
-      return Match(key, {F::kInputTokens});
-    case 'm':
-      return Match(key, {F::kModel});
-    case 'o':
-      return Match(key, {F::kOutcome, F::kOutputTokens});
-    case 'r':
-      return Match(key, {F::kResult});
-    case 's':
-      return Match(key, {F::kStatus, F::kSpanId, F::kSteps, F::kStep, F::kStrategy, F::kScore});
-    case 't':
-      return Match(key, {F::kType, F::kTs, F::kTraceId, F::kToolName, F::kToolCalls, F::kTaskType});
-    default:
-      return F::kCount;
+constexpr bool EveryFieldIsFound() {
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    if (FindField(kFields[i].name) != static_cast<F>(i)) return false;
   }
+  return FindField("") == F::kCount && FindField("types") == F::kCount;
+}
+static_assert(EveryFieldIsFound(), "FindField must know every field of kFields");
+
+/// `p` points just past a key's opening quote, with at least 24 readable bytes (the
+/// parser's padding). True when the raw key is exactly `name` (no escapes) and ends there.
+template <std::size_t N>
+bool RawKeyIs(const char* p, const char (&name)[N]) {
+  return std::memcmp(p, name, N - 1) == 0 && p[N - 1] == '"';
+}
+
+/// The field of a raw (still escaped) key, or F::kCount when it is not spelled exactly as a
+/// known key: then the caller unescapes it and asks FindField. Keys of real events always
+/// take this path, which spares unescaping every key into simdjson's string buffer.
+F MatchRawKey(const char* p) {
+  switch (p[0]) {
+    case 'a':
+      if (RawKeyIs(p, "agent_id")) return F::kAgentId;
+      break;
+    case 'c':
+      if (RawKeyIs(p, "conversation_id")) return F::kConversationId;
+      if (RawKeyIs(p, "cost_usd")) return F::kCostUsd;
+      if (RawKeyIs(p, "cache_read_tokens")) return F::kCacheReadTokens;
+      if (RawKeyIs(p, "cache_creation_tokens")) return F::kCacheCreationTokens;
+      break;
+    case 'd':
+      if (RawKeyIs(p, "duration_ms")) return F::kDurationMs;
+      break;
+    case 'e':
+      if (RawKeyIs(p, "evaluator")) return F::kEvaluator;
+      break;
+    case 'f':
+      if (RawKeyIs(p, "finish_reason")) return F::kFinishReason;
+      break;
+    case 'h':
+      if (RawKeyIs(p, "hallucination_type")) return F::kHallucinationType;
+      break;
+    case 'i':
+      if (RawKeyIs(p, "input_tokens")) return F::kInputTokens;
+      break;
+    case 'm':
+      if (RawKeyIs(p, "model")) return F::kModel;
+      break;
+    case 'o':
+      if (RawKeyIs(p, "outcome")) return F::kOutcome;
+      if (RawKeyIs(p, "output_tokens")) return F::kOutputTokens;
+      break;
+    case 'r':
+      if (RawKeyIs(p, "result")) return F::kResult;
+      break;
+    case 's':
+      if (RawKeyIs(p, "span_id")) return F::kSpanId;
+      if (RawKeyIs(p, "status")) return F::kStatus;
+      if (RawKeyIs(p, "step")) return F::kStep;
+      if (RawKeyIs(p, "steps")) return F::kSteps;
+      if (RawKeyIs(p, "strategy")) return F::kStrategy;
+      if (RawKeyIs(p, "score")) return F::kScore;
+      break;
+    case 't':
+      if (p[1] == 'r') return RawKeyIs(p, "trace_id") ? F::kTraceId : F::kCount;
+      if (RawKeyIs(p, "type")) return F::kType;
+      if (RawKeyIs(p, "ts")) return F::kTs;
+      if (RawKeyIs(p, "tool_name")) return F::kToolName;
+      if (RawKeyIs(p, "tool_calls")) return F::kToolCalls;
+      if (RawKeyIs(p, "task_type")) return F::kTaskType;
+      break;
+    default:
+      break;
+  }
+  return F::kCount;
+}
+
+/// Like MatchRawKey, for the flat scanner, which has no padding past the line: `avail`
+/// bytes are readable at `p`. \return the key's length (its closing quote follows), or 0.
+template <std::size_t N>
+bool KnownKeyAt(const char* p, std::size_t avail, const char (&name)[N]) {
+  return avail >= N && std::memcmp(p, name, N - 1) == 0 && p[N - 1] == '"';
+}
+
+std::size_t MatchKnownKey(const char* p, std::size_t avail, F* f) {
+  if (avail == 0) return 0;
+#define AGX_KEY(name, field)                \
+  if (KnownKeyAt(p, avail, name)) {         \
+    *f = field;                             \
+    return sizeof(name) - 1;                \
+  }
+  switch (p[0]) {
+    case 'a':
+      AGX_KEY("agent_id", F::kAgentId);
+      break;
+    case 'c':
+      AGX_KEY("conversation_id", F::kConversationId);
+      AGX_KEY("cost_usd", F::kCostUsd);
+      AGX_KEY("cache_read_tokens", F::kCacheReadTokens);
+      AGX_KEY("cache_creation_tokens", F::kCacheCreationTokens);
+      break;
+    case 'd':
+      AGX_KEY("duration_ms", F::kDurationMs);
+      break;
+    case 'e':
+      AGX_KEY("evaluator", F::kEvaluator);
+      break;
+    case 'f':
+      AGX_KEY("finish_reason", F::kFinishReason);
+      break;
+    case 'h':
+      AGX_KEY("hallucination_type", F::kHallucinationType);
+      break;
+    case 'i':
+      AGX_KEY("input_tokens", F::kInputTokens);
+      break;
+    case 'm':
+      AGX_KEY("model", F::kModel);
+      break;
+    case 'o':
+      AGX_KEY("outcome", F::kOutcome);
+      AGX_KEY("output_tokens", F::kOutputTokens);
+      break;
+    case 'r':
+      AGX_KEY("result", F::kResult);
+      break;
+    case 's':
+      AGX_KEY("span_id", F::kSpanId);
+      AGX_KEY("status", F::kStatus);
+      AGX_KEY("step", F::kStep);
+      AGX_KEY("steps", F::kSteps);
+      AGX_KEY("strategy", F::kStrategy);
+      AGX_KEY("score", F::kScore);
+      break;
+    case 't':
+      AGX_KEY("type", F::kType);
+      AGX_KEY("trace_id", F::kTraceId);
+      AGX_KEY("ts", F::kTs);
+      AGX_KEY("tool_name", F::kToolName);
+      AGX_KEY("tool_calls", F::kToolCalls);
+      AGX_KEY("task_type", F::kTaskType);
+      break;
+    default:
+      break;
+  }
+#undef AGX_KEY
+  return 0;
 }
 
 // Per-type rules: which fields belong to the type, which are required, allowed values.
@@ -201,7 +379,7 @@ constexpr Rule kCommonRules[] = {{F::kAgentId, true, {}},
                                  {F::kSpanId, false, {}},
                                  {F::kConversationId, false, {}}};
 
-std::span<const Rule> RulesFor(EventType t) {
+constexpr std::span<const Rule> RulesFor(EventType t) {
   switch (t) {
     case EventType::kRun:
       return kRunRules;
@@ -231,6 +409,47 @@ std::span<const Rule> RulesFor(EventType t) {
   return {};
 }
 
+constexpr std::uint32_t Bit(F f) { return std::uint32_t{1} << static_cast<unsigned>(f); }
+
+/// Per event type, the fields of its rules (common ones included) and the required ones.
+struct TypeMasks {
+  std::uint32_t fields = 0;
+  std::uint32_t required = 0;
+  std::uint32_t enumerated = 0;  ///< fields with a list of allowed values
+};
+
+constexpr std::array<TypeMasks, kEventTypeCount> MakeTypeMasks() {
+  std::array<TypeMasks, kEventTypeCount> out{};
+  for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+    for (std::span<const Rule> rules :
+         {std::span<const Rule>(kCommonRules), RulesFor(static_cast<EventType>(t))}) {
+      for (const Rule& r : rules) {
+        out[t].fields |= Bit(r.field);
+        if (r.required) out[t].required |= Bit(r.field);
+        if (!r.allowed.empty()) out[t].enumerated |= Bit(r.field);
+      }
+    }
+  }
+  return out;
+}
+constexpr std::array<TypeMasks, kEventTypeCount> kTypeMasks = MakeTypeMasks();
+
+/// The allowed values of each field of each type (empty: any).
+using AllowedTable =
+    std::array<std::array<std::span<const std::string_view>, kFieldCount>, kEventTypeCount>;
+constexpr AllowedTable MakeAllowed() {
+  AllowedTable out{};
+  for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+    for (std::span<const Rule> rules :
+         {std::span<const Rule>(kCommonRules), RulesFor(static_cast<EventType>(t))}) {
+      for (const Rule& r : rules) out[t][static_cast<std::size_t>(r.field)] = r.allowed;
+    }
+  }
+  return out;
+}
+constexpr AllowedTable kAllowed = MakeAllowed();
+static_assert(kFieldCount <= 32, "field masks are 32 bits");
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -257,6 +476,64 @@ bool IsJsonNumber(std::string_view s) {
     if (!digits()) return false;
   }
   return i == n;
+}
+
+/// The content of a string token (raw_json_token(): quotes and trailing spaces included)
+/// when it holds no escape: a view of the input, nothing copied. stage 1 has already checked
+/// UTF-8 and unescaped control characters over the whole line; escapes are the only thing
+/// get_string() would still check or change.
+bool PlainString(std::string_view tok, std::string_view* out) {
+  std::size_t end = tok.size();
+  while (end > 1 && IsJsonSpace(tok[end - 1])) --end;
+  if (end < 2 || tok[end - 1] != '"') return false;
+  const std::string_view inner = tok.substr(1, end - 2);
+  if (std::memchr(inner.data(), '\\', inner.size()) != nullptr) return false;
+  *out = inner;
+  return true;
+}
+
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+constexpr std::uint64_t kPow10Int[] = {1ULL,
+                                       10ULL,
+                                       100ULL,
+                                       1000ULL,
+                                       10000ULL,
+                                       100000ULL,
+                                       1000000ULL,
+                                       10000000ULL,
+                                       100000000ULL,
+                                       1000000000ULL,
+                                       10000000000ULL,
+                                       100000000000ULL,
+                                       1000000000000ULL,
+                                       10000000000000ULL,
+                                       100000000000000ULL,
+                                       1000000000000000ULL};
+
+/// A plain non-negative decimal token (`123`, `1124.3`; no sign, exponent or leading zero)
+/// of at most 15 significant digits, converted the way simdjson's exact fast path does it
+/// (Clinger: an integer below 2^53 divided by an exact power of ten is correctly rounded),
+/// so the value is the same. Anything else is left to get_double().
+bool PlainNumber(std::string_view tok, double* out) {
+  const char* p = tok.data();
+  const char* const end = p + tok.size();
+  if (p == end || !IsDigit(*p) || (*p == '0' && p + 1 < end && IsDigit(p[1]))) return false;
+  std::uint64_t m = 0;
+  int digits = 0;
+  for (; p < end && IsDigit(*p); ++p, ++digits) m = m * 10 + static_cast<unsigned>(*p - '0');
+  int frac = 0;
+  if (p < end && *p == '.') {
+    ++p;
+    for (; p < end && IsDigit(*p); ++p, ++frac) m = m * 10 + static_cast<unsigned>(*p - '0');
+    if (frac == 0) return false;
+  }
+  if (digits + frac > 15) return false;
+  for (; p < end; ++p) {
+    if (!IsJsonSpace(*p)) return false;
+  }
+  *out = static_cast<double>(m) / kPow10[frac];
+  return true;
 }
 
 enum class Num : std::uint8_t { kOk, kOutOfRange, kMalformed };
@@ -357,6 +634,10 @@ std::string_view Quote(std::string_view v, char* buf) {
   return std::string_view(buf, n);
 }
 
+/// `*e = AgentEvent{}`, built in place: the assignment copies a 216-byte constant with
+/// `rep movsq`, which costs more than the rest of a short event's bookkeeping.
+void ResetEvent(AgentEvent* e) { std::construct_at(e); }
+
 }  // namespace
 
 struct EventParser::Impl {
@@ -368,9 +649,15 @@ struct EventParser::Impl {
     double num = 0;
   };
 
-  explicit Impl(std::size_t max) : max_line_bytes(max) {}
+  Impl(std::size_t max, bool fast) : max_line_bytes(max), fast_path(fast) {}
 
   ParseError Parse(std::string_view line, AgentEvent* out);
+  ParseError ParseWithSimdjson(std::string_view line, AgentEvent* out);
+  Slot& Touch(F f);
+  void ResetSlots();
+  void SetString(F f, Slot& s, std::string_view str);
+  bool ScanFlat(std::string_view line, bool* non_ascii);
+  bool FinishFast(AgentEvent* out);
   simdjson::error_code ReadField(F f, od::value& v);
   RejectReason Check(F f, bool required, std::span<const std::string_view> allowed);
   ParseError Finish(AgentEvent* out);
@@ -390,6 +677,7 @@ struct EventParser::Impl {
   }
 
   const std::size_t max_line_bytes;
+  const bool fast_path;
   od::parser parser;
   std::unique_ptr<char[]> buf;
   std::size_t buf_cap = 0;
@@ -404,48 +692,268 @@ struct EventParser::Impl {
   ParseError error;             // set by Check()
 };
 
-simdjson::error_code EventParser::Impl::ReadField(F f, od::value& v) {
+EventParser::Impl::Slot& EventParser::Impl::Touch(F f) {
   Slot& s = slots[static_cast<std::size_t>(f)];
   if (s.state == Slot::kAbsent && touched_count < touched.size()) {
     touched[touched_count++] = static_cast<std::uint8_t>(f);
   }
   s = Slot{};  // duplicate keys: the last one wins
+  return s;
+}
+
+// Reset only the slots the previous line set (a line sets a handful of ~26).
+void EventParser::Impl::ResetSlots() {
+  for (std::size_t i = 0; i < touched_count; ++i) slots[touched[i]] = Slot{};
+  touched_count = 0;
+}
+
+namespace {
+
+bool WantsString(Kind k) {
+  return k == Kind::kString || k == Kind::kTraceId || k == Kind::kSpanId || k == Kind::kTimestamp;
+}
+bool WantsNumber(Kind k) { return k != Kind::kString && k != Kind::kTraceId && k != Kind::kSpanId; }
+/// A number read as non-negative and finite: may it stand in a field of this kind?
+bool NumberFits(Kind k, double v) {
+  return (k != Kind::kCount || v == std::floor(v)) && (k != Kind::kScore || v <= 1);
+}
+
+}  // namespace
+
+// A string value of a field that takes strings (already unescaped).
+void EventParser::Impl::SetString(F f, Slot& s, std::string_view str) {
   const Kind kind = Def(f).kind;
-  od::json_type t;
-  if (auto err = v.type().get(t)) return err;
+  s.state = Slot::kOk;
+  s.str = str;
+  if (kind == Kind::kTimestamp) {
+    if (!detail::ParseRfc3339(str, &s.num)) {
+      s.state = Slot::kBad;
+      s.bad = RejectReason::kInvalidValue;
+    }
+  } else if (kind == Kind::kTraceId || kind == Kind::kSpanId) {
+    char* id = kind == Kind::kTraceId ? trace_id : span_id;
+    const std::size_t len = kind == Kind::kTraceId ? sizeof(trace_id) : sizeof(span_id);
+    if (detail::NormalizeHexId(str, len, id)) {
+      s.str = std::string_view(id, len);
+    } else {
+      s.state = Slot::kBad;
+      s.bad = RejectReason::kInvalidValue;
+    }
+  }
+}
+
+// The fast path (flat_json.h explains the contract): a flat object of plain members, read
+// straight into the slots. Known keys are matched in place (no scan for their end); trace
+// and span ids are normalized where they stand; numbers are converted while scanned.
+// \return false to hand the line to simdjson, which then decides.
+bool EventParser::Impl::ScanFlat(std::string_view line, bool* non_ascii) {
+  using flat_json::FindStringStop;
+  using flat_json::IsSpace;
+  const char* const begin = line.data();
+  const char* const end = begin + line.size();
+  const char* p = begin;
+  auto skip_space = [&] {
+    while (p < end && IsSpace(*p)) ++p;
+  };
+  // At the opening quote: the end of a string without escapes or control characters.
+  auto string_end = [&](const char* q) -> const char* {
+    const std::size_t stop = FindStringStop(line, static_cast<std::size_t>(q + 1 - begin), non_ascii);
+    return stop < line.size() && begin[stop] == '"' ? begin + stop : nullptr;
+  };
+  auto literal = [&](std::string_view word) {
+    if (static_cast<std::size_t>(end - p) < word.size() ||
+        std::memcmp(p, word.data(), word.size()) != 0) {
+      return false;
+    }
+    p += word.size();
+    return true;
+  };
+
+  skip_space();
+  if (p == end || *p != '{') return false;
+  ++p;
+  skip_space();
+  if (p < end && *p == '}') {
+    ++p;
+    skip_space();
+    return p == end;
+  }
+  for (;;) {
+    if (p == end || *p != '"') return false;
+    F f = F::kCount;
+    if (const std::size_t n = MatchKnownKey(p + 1, static_cast<std::size_t>(end - p - 1), &f)) {
+      p += n + 2;
+    } else {
+      const char* q = string_end(p);
+      if (q == nullptr) return false;
+      // A known key spelled some other way can only be escaped, and that was refused.
+      p = q + 1;
+    }
+    skip_space();
+    if (p == end || *p != ':') return false;
+    ++p;
+    skip_space();
+    if (p == end) return false;
+
+    const char c = *p;
+    Slot* s = f == F::kCount ? nullptr : &Touch(f);
+    const Kind kind = f == F::kCount ? Kind::kString : Def(f).kind;
+    if (c == '"') {
+      const std::size_t id_len = kind == Kind::kTraceId ? sizeof(trace_id)
+                                 : kind == Kind::kSpanId ? sizeof(span_id)
+                                                         : 0;
+      char* id = kind == Kind::kTraceId ? trace_id : span_id;
+      if (s != nullptr && id_len > 0 && static_cast<std::size_t>(end - p) > id_len + 1 &&
+          p[id_len + 1] == '"' && detail::NormalizeHexId({p + 1, id_len}, id_len, id)) {
+        s->state = Slot::kOk;
+        s->str = std::string_view(id, id_len);
+        p += id_len + 2;
+      } else {
+        const char* q = string_end(p);
+        if (q == nullptr) return false;
+        if (s != nullptr) {
+          if (WantsString(kind)) {
+            SetString(f, *s, std::string_view(p + 1, static_cast<std::size_t>(q - p - 1)));
+          } else {
+            s->state = Slot::kBad;
+            s->bad = RejectReason::kWrongType;
+          }
+        }
+        p = q + 1;
+      }
+    } else if (IsDigit(c)) {
+      // A plain decimal: no sign, exponent or leading zero, at most 15 digits in all, so
+      // that the conversion below is exact (see PlainNumber); else simdjson decides.
+      std::uint64_t m = 0;
+      int digits = 0;
+      int frac = 0;
+      if (c == '0') {
+        ++p;
+        digits = 1;
+      } else {
+        for (; p < end && IsDigit(*p); ++p, ++digits) m = m * 10 + static_cast<unsigned>(*p - '0');
+      }
+      if (p < end && *p == '.') {
+        ++p;
+        for (; p < end && IsDigit(*p); ++p, ++frac) m = m * 10 + static_cast<unsigned>(*p - '0');
+        if (frac == 0) return false;
+      }
+      if (p < end && (IsDigit(*p) || *p == 'e' || *p == 'E')) return false;
+      if (digits + frac > 15) return false;
+      if (s != nullptr) {
+        if (WantsNumber(kind)) {
+          // Whole iff the fraction digits are all 0: with at most 15 significant digits a
+          // fraction never rounds to a whole double, so this is v == floor(v), without the
+          // floor (a libm call on baseline x86-64).
+          const bool whole = frac == 0 || m % kPow10Int[frac] == 0;
+          s->num = frac == 0 ? static_cast<double>(m) : static_cast<double>(m) / kPow10[frac];
+          s->state = Slot::kOk;
+          if ((kind == Kind::kCount && !whole) || (kind == Kind::kScore && s->num > 1)) {
+            s->state = Slot::kBad;
+            s->bad = RejectReason::kInvalidValue;
+          }
+        } else {
+          s->state = Slot::kBad;
+          s->bad = RejectReason::kWrongType;
+        }
+      }
+    } else if ((c == 't' && literal("true")) || (c == 'f' && literal("false")) ||
+               (c == 'n' && literal("null"))) {
+      if (s != nullptr) {
+        s->state = Slot::kBad;
+        s->bad = RejectReason::kWrongType;
+      }
+    } else {
+      return false;  // a nested value, a sign, or not JSON
+    }
+    skip_space();
+    if (p == end) return false;
+    if (*p == ',') {
+      ++p;
+      skip_space();
+      continue;
+    }
+    if (*p != '}') return false;
+    ++p;
+    skip_space();
+    return p == end;
+  }
+}
+
+// Finish for the common case, without building messages: every field of the type valid,
+// every required one present. \return false when something is wrong; Finish then finds
+// and describes the first problem in rule order.
+bool EventParser::Impl::FinishFast(AgentEvent* out) {
+  const Slot& ts = slots[static_cast<std::size_t>(F::kType)];
+  if (ts.state != Slot::kOk || !ParseEventType(ts.str, &out->type)) return false;
+  const auto type = static_cast<std::size_t>(out->type);
+  const TypeMasks& m = kTypeMasks[type];
+  std::uint32_t present = 0;  // fields of the type that count as present (not "")
+  for (std::size_t i = 0; i < touched_count; ++i) {
+    const auto f = static_cast<F>(touched[i]);
+    const std::uint32_t bit = Bit(f);
+    if ((m.fields & bit) == 0) continue;  // not a field of this type: ignored
+    Slot& s = slots[touched[i]];
+    if (s.state != Slot::kOk) return false;
+    const FieldDef& d = Def(f);
+    if (d.str != nullptr) {
+      if ((m.enumerated & bit) != 0) {
+        bool found = false;
+        for (std::string_view a : kAllowed[type][touched[i]]) {
+          if (a == s.str) {
+            s.str = a;  // static storage
+            found = true;
+            break;
+          }
+        }
+        if (!found) return false;
+      }
+      if (d.kind != Kind::kString || !s.str.empty()) present |= bit;
+      out->*d.str = s.str;
+    } else {
+      present |= bit;
+      out->*d.num = s.num;
+    }
+  }
+  if ((m.required & ~present) != 0) return false;
+  if (out->type == EventType::kLlmCall && out->status.empty()) out->status = "success";
+  return true;
+}
+
+simdjson::error_code EventParser::Impl::ReadField(F f, od::value& v) {
+  Slot& s = Touch(f);
+  const Kind kind = Def(f).kind;
   auto bad = [&](RejectReason r) {
     s.state = Slot::kBad;
     s.bad = r;
   };
-  const bool want_string = kind == Kind::kString || kind == Kind::kTraceId ||
-                           kind == Kind::kSpanId || kind == Kind::kTimestamp;
-  const bool want_number = kind != Kind::kString && kind != Kind::kTraceId && kind != Kind::kSpanId;
-  if (t == od::json_type::string && want_string) {
-    std::string_view str;
-    if (auto err = v.get_string().get(str)) return err;
+  const bool want_string = WantsString(kind);
+  const bool want_number = WantsNumber(kind);
+  // Fast paths on the raw token, which On-Demand then skips unread: plain strings become
+  // views of the line, plain decimals are converted here.
+  const std::string_view tok = v.raw_json_token();
+  std::string_view plain;
+  const bool is_plain_string = want_string && !tok.empty() && tok[0] == '"' && PlainString(tok, &plain);
+  if (want_number && !tok.empty() && IsDigit(tok[0]) && PlainNumber(tok, &s.num)) {
     s.state = Slot::kOk;
-    s.str = str;
-    if (kind == Kind::kTimestamp) {
-      if (!detail::ParseRfc3339(str, &s.num)) bad(RejectReason::kInvalidValue);
-    } else if (kind == Kind::kTraceId || kind == Kind::kSpanId) {
-      char* id = kind == Kind::kTraceId ? trace_id : span_id;
-      const std::size_t len = kind == Kind::kTraceId ? sizeof(trace_id) : sizeof(span_id);
-      if (detail::NormalizeHexId(str, len, id)) {
-        s.str = std::string_view(id, len);
-      } else {
-        bad(RejectReason::kInvalidValue);
-      }
+    if (!NumberFits(kind, s.num)) bad(RejectReason::kInvalidValue);
+    return simdjson::SUCCESS;
+  }
+  od::json_type t;
+  if (auto err = v.type().get(t)) return err;
+  if (t == od::json_type::string && want_string) {
+    std::string_view str = plain;
+    if (!is_plain_string) {
+      if (auto err = v.get_string().get(str)) return err;
     }
+    SetString(f, s, str);
     return simdjson::SUCCESS;
   }
   if (t == od::json_type::number && want_number) {
     const Num n = ReadNumber(v, &s.num);
     if (n == Num::kMalformed) return simdjson::NUMBER_ERROR;
     s.state = Slot::kOk;
-    const bool valid = n == Num::kOk && s.num >= 0 &&
-                       (kind != Kind::kCount || s.num == std::floor(s.num)) &&
-                       (kind != Kind::kScore || s.num <= 1);
-    if (!valid) bad(RejectReason::kInvalidValue);
+    if (n != Num::kOk || s.num < 0 || !NumberFits(kind, s.num)) bad(RejectReason::kInvalidValue);
     return simdjson::SUCCESS;
   }
   bad(RejectReason::kWrongType);
@@ -529,7 +1037,7 @@ ParseError EventParser::Impl::Finish(AgentEvent* out) {
   for (std::span<const Rule> rules : {std::span<const Rule>(kCommonRules), RulesFor(out->type)}) {
     for (const Rule& r : rules) {
       if (Check(r.field, r.required, r.allowed) != RejectReason::kNone) {
-        *out = AgentEvent{};
+        ResetEvent(out);
         return error;
       }
       const Slot& s = slots[static_cast<std::size_t>(r.field)];
@@ -544,7 +1052,7 @@ ParseError EventParser::Impl::Finish(AgentEvent* out) {
 }
 
 ParseError EventParser::Impl::Parse(std::string_view line, AgentEvent* out) {
-  *out = AgentEvent{};
+  ResetEvent(out);
   if (line.size() > max_line_bytes) {
     char n[64];
     const int len = std::snprintf(n, sizeof n, "line of %zu bytes is over the limit of %zu",
@@ -552,16 +1060,30 @@ ParseError EventParser::Impl::Parse(std::string_view line, AgentEvent* out) {
     return Fail(RejectReason::kLineTooLong, {std::string_view(n, static_cast<std::size_t>(len))});
   }
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // The fast path: a flat object of plain members, scanned in one pass (flat_json.h).
+  // Anything else, and every line that is not valid UTF-8, goes to simdjson below (which
+  // starts over: the slots the scan filled are reset).
+  ResetSlots();
+  // Only strings may hold bytes >= 0x80 in a line the scan accepts; the scan notes them,
+  // and only then is the line checked for UTF-8 (a cheap test for the usual ASCII line).
+  bool non_ascii = false;
+  if (fast_path && ScanFlat(line, &non_ascii) &&
+      (!non_ascii || simdjson::validate_utf8(line.data(), line.size()))) {
+    if (FinishFast(out)) return {};
+    ResetEvent(out);
+    return Finish(out);
+  }
+  return ParseWithSimdjson(line, out);
+}
+
+ParseError EventParser::Impl::ParseWithSimdjson(std::string_view line, AgentEvent* out) {
+  ResetSlots();
   if (buf_cap < line.size() + simdjson::SIMDJSON_PADDING) {
     buf_cap = std::max(line.size() + simdjson::SIMDJSON_PADDING, 2 * buf_cap);
     buf = std::make_unique<char[]>(buf_cap);
   }
   std::memcpy(buf.get(), line.data(), line.size());
   std::memset(buf.get() + line.size(), 0, simdjson::SIMDJSON_PADDING);
-  // Reset only the slots the previous line set (a line sets a handful of ~26).
-  for (std::size_t i = 0; i < touched_count; ++i) slots[touched[i]] = Slot{};
-  touched_count = 0;
-
   auto invalid = [&](simdjson::error_code err) {
     return ParseError{RejectReason::kInvalidJson, JsonErrorDetail(err)};
   };
@@ -581,10 +1103,13 @@ ParseError EventParser::Impl::Parse(std::string_view line, AgentEvent* out) {
   }
   for (auto fr : obj) {
     od::field field;
-    std::string_view key;
     if (auto err = std::move(fr).get(field)) return invalid(err);
-    if (auto err = field.unescaped_key().get(key)) return invalid(err);
-    const F f = FindField(key);
+    F f = MatchRawKey(field.key().raw());
+    if (f == F::kCount) {  // unknown, or spelled with escapes
+      std::string_view key;
+      if (auto err = field.unescaped_key().get(key)) return invalid(err);
+      f = FindField(key);
+    }
     const auto err = f == F::kCount ? Validate(field.value(), 1) : ReadField(f, field.value());
     if (err) return invalid(err);
   }
@@ -600,8 +1125,8 @@ ParseError EventParser::Impl::Parse(std::string_view line, AgentEvent* out) {
   return Finish(out);
 }
 
-EventParser::EventParser(std::size_t max_line_bytes)
-    : impl_(std::make_unique<Impl>(max_line_bytes)) {}
+EventParser::EventParser(std::size_t max_line_bytes, bool fast_path)
+    : impl_(std::make_unique<Impl>(max_line_bytes, fast_path)) {}
 
 EventParser::~EventParser() = default;
 

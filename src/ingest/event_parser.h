@@ -1,7 +1,9 @@
 #pragma once
-// EventParser: one native JSON line -> AgentEvent, with simdjson On-Demand.
-// The only file that includes simdjson. Confined to one thread (one parser per thread);
-// allocation-free once its buffers have grown to the longest line seen.
+// EventParser: one native JSON line -> AgentEvent. Lines that are a flat object of plain
+// members (every real event) are scanned in one pass (flat_json.h); all others are parsed
+// with simdjson On-Demand, which then decides. The only file that includes simdjson.
+// Confined to one thread (one parser per thread); allocation-free once its buffers have
+// grown to the longest line seen.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,13 +22,16 @@ struct ParseError {
 
 class EventParser {
  public:
-  explicit EventParser(std::size_t max_line_bytes = 1 << 20);
+  /// `fast_path` false parses every line with simdjson (tests and the differential fuzz
+  /// target compare both).
+  explicit EventParser(std::size_t max_line_bytes = 1 << 20, bool fast_path = true);
   ~EventParser();
   EventParser(const EventParser&) = delete;
   EventParser& operator=(const EventParser&) = delete;
 
   /// Parses one line (without its trailing newline; a trailing '\r' is tolerated).
-  /// On success fills `*out` (views into this parser's buffer) and returns reason kNone.
+  /// On success fills `*out` and returns reason kNone. Its views point into `line` or into
+  /// this parser's buffers: valid while `line` is and until the next Parse call.
   ParseError Parse(std::string_view line, AgentEvent* out);
 
  private:

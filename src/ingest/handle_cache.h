@@ -1,7 +1,7 @@
 #pragma once
 // HandleCache: the series handles of the hot event types, resolved once per label set and
-// kept per thread, so a warm event costs one hash lookup instead of a registry resolution
-// (key build, hash, shared lock) per metric it updates. Bundles hold every handle an event
+// kept per thread, so a warm event costs one lookup in a LabelSetMap instead of a registry
+// resolution (key build, hash, shared lock) per metric it updates. Bundles hold every handle an event
 // of one type and label set can touch, filled on first use.
 //
 // Only exact series are kept: a handle the registry marks not cacheable (the overflow
@@ -11,11 +11,13 @@
 // (EventMapper keeps it thread_local).
 #include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "config/config.h"
+#include "ingest/label_set_map.h"
 
 namespace agx {
 
@@ -38,9 +40,18 @@ struct ToolBundle {
   HistogramHandle* duration = nullptr;
 };
 
+/// Any other metric and label set (steps, tasks, hallucinations, …): one handle.
+struct SeriesBundle {
+  CounterHandle* counter = nullptr;
+  HistogramHandle* histogram = nullptr;
+};
+
 /// agent_id.
 struct RunBundle {
   std::array<CounterHandle*, 2> requests{};  ///< success, failure
+  /// agent_step_outcomes_total by outcome, in the order of docs/events.md (the most
+  /// frequent event: one lookup by agent instead of one by agent and outcome).
+  std::array<CounterHandle*, 6> step_outcomes{};
   HistogramHandle* duration = nullptr;
   HistogramHandle* steps = nullptr;
   HistogramHandle* tool_calls = nullptr;
@@ -57,23 +68,15 @@ class HandleCache {
   LlmBundle& Llm(std::string_view agent, std::string_view model);
   ToolBundle& Tool(std::string_view agent, std::string_view tool);
   RunBundle& Run(std::string_view agent);
+  /// `metric` is a MetricId's value; at most 3 label values.
+  SeriesBundle& Series(std::uint8_t metric, std::span<const std::string_view> labels);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  template <class B>
-  using Map = std::unordered_map<std::string, B, Hash, std::equal_to<>>;
-
-  template <class B>
-  B& Get(Map<B>& map, std::string_view a, std::string_view b);
-
   std::uint64_t owner_ = 0;
-  std::string key_;  // scratch
-  Map<LlmBundle> llm_;
-  Map<ToolBundle> tool_;
-  Map<RunBundle> run_;
+  LabelSetMap<LlmBundle> llm_{kMaxEntries};
+  LabelSetMap<ToolBundle> tool_{kMaxEntries};
+  LabelSetMap<RunBundle> run_{kMaxEntries};
+  LabelSetMap<SeriesBundle> series_{kMaxEntries};
 };
 
 }  // namespace agx

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "ingest/event_parser.h"
 #include "registry/registry.h"
 #include "registry/sliding_window.h"
@@ -23,6 +24,7 @@ EventParser& ThreadParser() {
   thread_local EventParser parser(std::size_t{1} << 40);
   return parser;
 }
+
 
 // First line of a WAL record from a source other than push: "@source otlp".
 constexpr std::string_view kWalSourceTag = "@source ";
@@ -80,13 +82,12 @@ void Pipeline::ApplyLocked(Source source, std::span<const std::string_view> line
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = lines[i];
     // Blank lines carry no event: skipped, neither applied nor rejected.
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    if (IsBlank(line)) continue;
     ParseError err;
     if (line.size() > max_line_bytes_) {
       err = {RejectReason::kLineTooLong, "line exceeds ingest.max_line_bytes"};
     } else {
-      event = AgentEvent{};
-      err = parser.Parse(line, &event);
+      err = parser.Parse(line, &event);  // resets `event` first
     }
     if (err.reason != RejectReason::kNone) {
       ++out->rejected;

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
+
 namespace agx {
 namespace {
 
@@ -11,6 +13,7 @@ namespace {
 constexpr int kMaxArrayDepth = 1024;
 
 struct TooDeep {};
+
 
 }  // namespace
 
@@ -57,7 +60,7 @@ Status SplitPushBody(std::string_view body, std::string* storage,
     if (nl == std::string_view::npos) nl = body.size();
     std::string_view line = body.substr(start, nl - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+    if (!IsBlank(line)) {
       lines->push_back(line);
       if (line_numbers != nullptr) line_numbers->push_back(number);
     }

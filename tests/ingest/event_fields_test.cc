@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -153,6 +155,38 @@ TEST(EventFieldsTest, NormalizesHexIds) {
       EXPECT_EQ(buf.substr(0, c.want_len), c.want);
     }
     EXPECT_EQ(buf.back(), '#');
+  }
+}
+
+TEST(EventFieldsTest, NormalizeHexIdAgreesWithTheDefinitionForEveryByte) {
+  // Every byte value at every position of a span id and a trace id (the 16-byte SIMD steps):
+  // accepted exactly when it is a hex digit, written lower-case.
+  auto is_hex = [](unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  for (std::size_t len : {kSpanIdHexDigits, kTraceIdHexDigits}) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string id(len, '7');
+        id[pos] = static_cast<char>(b);
+        std::string buf(len, '#');
+        const bool ok = NormalizeHexId(id, len, buf.data());
+        ASSERT_EQ(ok, is_hex(static_cast<unsigned char>(b))) << len << " " << pos << " " << b;
+        if (ok) {
+          const char want = static_cast<char>(std::tolower(b));
+          ASSERT_EQ(buf[pos], want);
+          ASSERT_EQ(buf[(pos + 1) % len], '7');
+        }
+      }
+    }
+    // All zeros in every chunk is invalid; a single non-zero digit anywhere is enough.
+    EXPECT_FALSE(NormalizeHexId(std::string(len, '0'), len, std::string(len, '#').data()));
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      std::string id(len, '0');
+      id[pos] = 'A';
+      std::string buf(len, '#');
+      EXPECT_TRUE(NormalizeHexId(id, len, buf.data()));
+    }
   }
 }
 

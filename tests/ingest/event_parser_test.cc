@@ -1,5 +1,7 @@
 #include "ingest/event_parser.h"
 
+#include "ingest/describe_event.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -49,47 +51,19 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Built twice (tests/ingest/CMakeLists.txt): with the flat fast path, and with every line
+// parsed by simdjson, so that both paths meet the same expectations.
+#ifndef AGX_PARSER_FAST_PATH
+#define AGX_PARSER_FAST_PATH true
+#endif
+struct TestedParser : EventParser {
+  explicit TestedParser(std::size_t max_line_bytes = 1 << 20)
+      : EventParser(max_line_bytes, AGX_PARSER_FAST_PATH) {}
+};
+
 constexpr std::string_view kTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
 constexpr std::string_view kSpan = "00f067aa0ba902b7";
 constexpr double kTs = 1795319953.123;  // 2026-11-22T03:59:13.123Z
-
-// Every field of an event, for comparing whole events.
-std::string Describe(const AgentEvent& e) {
-  std::string s;
-  auto str = [&](std::string_view k, std::string_view v) {
-    s.append(k).append("=").append(v).append(";");
-  };
-  auto num = [&](std::string_view k, double v) {
-    s.append(k).append("=").append(std::to_string(v)).append(";");
-  };
-  str("type", EventTypeName(e.type));
-  str("agent_id", e.agent_id);
-  str("trace_id", e.trace_id);
-  str("span_id", e.span_id);
-  str("conversation_id", e.conversation_id);
-  num("ts", e.ts);
-  str("status", e.status);
-  str("model", e.model);
-  str("tool_name", e.tool_name);
-  str("outcome", e.outcome);
-  str("hallucination_type", e.hallucination_type);
-  str("strategy", e.strategy);
-  str("result", e.result);
-  str("task_type", e.task_type);
-  str("finish_reason", e.finish_reason);
-  str("evaluator", e.evaluator);
-  num("duration_ms", e.duration_ms);
-  num("steps", e.steps);
-  num("tool_calls", e.tool_calls);
-  num("input_tokens", e.input_tokens);
-  num("output_tokens", e.output_tokens);
-  num("cache_read_tokens", e.cache_read_tokens);
-  num("cache_creation_tokens", e.cache_creation_tokens);
-  num("cost_usd", e.cost_usd);
-  num("score", e.score);
-  num("step", e.step);
-  return s;
-}
 
 // Parses a line that must be valid.
 AgentEvent MustParse(EventParser& p, std::string_view line) {
@@ -100,7 +74,7 @@ AgentEvent MustParse(EventParser& p, std::string_view line) {
 }
 
 TEST(EventParserTest, ParsesRunWithEveryField) {
-  EventParser p;
+  TestedParser p;
   const AgentEvent e =
       MustParse(p, R"({"type":"run","agent_id":"planner","ts":"2026-11-22T03:59:13.123Z",)"
                    R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7",)"
@@ -120,7 +94,7 @@ TEST(EventParserTest, ParsesRunWithEveryField) {
 }
 
 TEST(EventParserTest, ParsesLlmCallWithEveryField) {
-  EventParser p;
+  TestedParser p;
   const AgentEvent e = MustParse(
       p, R"({"type":"llm_call","agent_id":"planner","ts":1795319953.5,"model":"gpt-4o-mini",)"
          R"("input_tokens":1200,"output_tokens":350,"cache_read_tokens":800,)"
@@ -143,7 +117,7 @@ TEST(EventParserTest, ParsesLlmCallWithEveryField) {
 }
 
 TEST(EventParserTest, LlmCallStatusDefaultsToSuccessAndAbsentNumbersAreNegative) {
-  EventParser p;
+  TestedParser p;
   const AgentEvent e = MustParse(p, R"({"type":"llm_call","agent_id":"a","model":"m"})");
   EXPECT_EQ(e.status, "success");
   EXPECT_LT(e.input_tokens, 0);
@@ -157,7 +131,7 @@ TEST(EventParserTest, LlmCallStatusDefaultsToSuccessAndAbsentNumbersAreNegative)
 }
 
 TEST(EventParserTest, ParsesToolCall) {
-  EventParser p;
+  TestedParser p;
   const AgentEvent e =
       MustParse(p, R"({"type":"tool_call","agent_id":"planner","tool_name":"web_search",)"
                    R"("status":"timeout","duration_ms":30000})");
@@ -169,7 +143,7 @@ TEST(EventParserTest, ParsesToolCall) {
 }
 
 TEST(EventParserTest, ParsesStepHallucinationRecoveryApproval) {
-  EventParser p;
+  TestedParser p;
   AgentEvent e = MustParse(p, R"({"type":"step","agent_id":"a1","outcome":"tool_call_failed"})");
   EXPECT_EQ(e.type, EventType::kStep);
   EXPECT_EQ(e.agent_id, "a1");
@@ -193,7 +167,7 @@ TEST(EventParserTest, ParsesStepHallucinationRecoveryApproval) {
 }
 
 TEST(EventParserTest, ParsesTaskFeedbackEval) {
-  EventParser p;
+  TestedParser p;
   AgentEvent e = MustParse(p, R"({"type":"task","agent_id":"a","task_type":"refund",)"
                               R"("outcome":"escalated","cost_usd":0.12})");
   EXPECT_EQ(e.type, EventType::kTask);
@@ -238,7 +212,7 @@ TEST(EventParserTest, EveryEnumeratedValueIsAccepted) {
     lines.push_back(std::string(R"({"type":"task","agent_id":"a","task_type":"t","outcome":")") +
                     s + "\"}");
   }
-  EventParser p;
+  TestedParser p;
   for (const std::string& line : lines) {
     SCOPED_TRACE(line);
     MustParse(p, line);
@@ -405,7 +379,7 @@ TEST(EventParserTest, RejectsWithReason) {
       {"negative ts", R"({"type":"step","agent_id":"a","outcome":"recovery","ts":-1})",
        RejectReason::kInvalidValue, "ts"},
   };
-  EventParser p(1 << 20);
+  TestedParser p(1 << 20);
   for (const RejectCase& c : cases) {
     SCOPED_TRACE(c.name);
     AgentEvent e;
@@ -418,7 +392,7 @@ TEST(EventParserTest, RejectsWithReason) {
 }
 
 TEST(EventParserTest, RejectsLinesOverTheLimit) {
-  EventParser p(64);
+  TestedParser p(64);
   const std::string ok = R"({"type":"step","agent_id":"a","outcome":"recovery"})";
   std::string line = ok + std::string(64 - ok.size(), ' ');
   ASSERT_EQ(line.size(), 64u);
@@ -434,7 +408,7 @@ TEST(EventParserTest, RejectsLinesOverTheLimit) {
 }
 
 TEST(EventParserTest, UnknownTypeNameIsCutInTheDetail) {
-  EventParser p;
+  TestedParser p;
   AgentEvent e;
   const std::string name(500, 'z');
   const ParseError err = p.Parse(R"({"agent_id":"a","type":")" + name + "\"}", &e);
@@ -444,7 +418,7 @@ TEST(EventParserTest, UnknownTypeNameIsCutInTheDetail) {
 }
 
 TEST(EventParserTest, FieldOrderDoesNotMatter) {
-  EventParser p;
+  TestedParser p;
   const AgentEvent a = MustParse(
       p,
       R"({"type":"tool_call","agent_id":"x","tool_name":"t","status":"success","duration_ms":5})");
@@ -460,7 +434,7 @@ TEST(EventParserTest, FieldOrderDoesNotMatter) {
 }
 
 TEST(EventParserTest, IgnoresUnknownFieldsAndFieldsOfOtherTypes) {
-  EventParser p;
+  TestedParser p;
   const AgentEvent e = MustParse(
       p, R"({"v":1,"type":"tool_call","meta":{"a":[1,2.5,{"b":null}],"c":true},"agent_id":"x",)"
          R"("tags":[],"tool_name":"t","status":"success","model":5,"score":"high",)"
@@ -474,7 +448,7 @@ TEST(EventParserTest, IgnoresUnknownFieldsAndFieldsOfOtherTypes) {
 }
 
 TEST(EventParserTest, DuplicateKeysLastWins) {
-  EventParser p;
+  TestedParser p;
   const AgentEvent e = MustParse(
       p,
       R"({"type":"run","agent_id":"first","agent_id":"second","status":"ok","status":"failure"})");
@@ -483,7 +457,7 @@ TEST(EventParserTest, DuplicateKeysLastWins) {
 }
 
 TEST(EventParserTest, DecodesEscapedStrings) {
-  EventParser p;
+  TestedParser p;
   const AgentEvent e =
       MustParse(p, R"({"type":"tool_call","agent_id":"caf\u00e9","tool_name":"say \"hi\"\\\n",)"
                    R"("status":"success","t\u0079pe":"tool_call"})");
@@ -492,7 +466,7 @@ TEST(EventParserTest, DecodesEscapedStrings) {
 }
 
 TEST(EventParserTest, AcceptsCrLfAndSurroundingSpace) {
-  EventParser p;
+  TestedParser p;
   AgentEvent e =
       MustParse(p, "{\"type\":\"recovery\",\"agent_id\":\"a\",\"strategy\":\"retry\"}\r");
   EXPECT_EQ(e.strategy, "retry");
@@ -506,7 +480,7 @@ TEST(EventParserTest, AcceptsCrLfAndSurroundingSpace) {
 }
 
 TEST(EventParserTest, LowercasesTraceAndSpanIds) {
-  EventParser p;
+  TestedParser p;
   const AgentEvent e = MustParse(
       p, R"({"type":"step","agent_id":"a","outcome":"recovery",)"
          R"("trace_id":"4BF92F3577B34DA6A3CE929D0E0E4736","span_id":"00F067AA0BA902B7"})");
@@ -515,7 +489,7 @@ TEST(EventParserTest, LowercasesTraceAndSpanIds) {
 }
 
 TEST(EventParserTest, ParsesNumberForms) {
-  EventParser p;
+  TestedParser p;
   AgentEvent e = MustParse(
       p, R"({"type":"llm_call","agent_id":"a","model":"m","duration_ms":1e3,)"
          R"("input_tokens":9007199254740992,"output_tokens":2E2,"cost_usd":0.5,"step":-0})");
@@ -548,7 +522,7 @@ TEST(EventParserTest, ParsesTimestamps) {
       {"1795319953.25", 1795319953.25},
       {"1.7e9", 1.7e9},
   };
-  EventParser p;
+  TestedParser p;
   for (const Case& c : cases) {
     SCOPED_TRACE(c.ts);
     const AgentEvent e =
@@ -561,7 +535,7 @@ TEST(EventParserTest, ParsesTimestamps) {
 TEST(EventParserTest, DocumentedExamplesAreValid) {
   std::ifstream in(std::string(AGX_SOURCE_DIR) + "/docs/events.md");
   ASSERT_TRUE(in) << "docs/events.md not found";
-  EventParser p;
+  TestedParser p;
   std::set<EventType> seen;
   std::string line;
   while (std::getline(in, line)) {
@@ -605,7 +579,7 @@ TEST(EventParserTest, WarmParserDoesNotAllocate) {
       R"({"type":"run","agent_id":"a","status":"success"} trailing)",
       "{\"type\":\"\xff\"}",
   };
-  EventParser p;
+  TestedParser p;
   AgentEvent e;
   const long start = g_allocations.load();
   for (const std::string& l : lines) (void)p.Parse(l, &e);  // warm up
@@ -647,13 +621,13 @@ TEST(EventParserTest, ReuseDoesNotLeakStateBetweenLines) {
   // Expected results from a fresh parser per line.
   std::vector<std::string> want;
   for (const std::string& l : lines) {
-    EventParser fresh(256);
+    TestedParser fresh(256);
     AgentEvent e;
     const ParseError err = fresh.Parse(l, &e);
     want.push_back(std::string(RejectReasonName(err.reason)) + "|" + std::string(err.detail) + "|" +
                    Describe(e));
   }
-  EventParser p(256);
+  TestedParser p(256);
   std::uint32_t seed = 12345;
   int accepted = 0;
   for (int i = 0; i < 5000; ++i) {

@@ -1,0 +1,153 @@
+#pragma once
+// LabelSetMap<V>: a bounded map from a tuple of label values to V, for the per-thread
+// handle cache of the hot path. One event costs one lookup, so it is built for that:
+// open addressing in a power-of-two table, a multiply-xor hash of the values read 8 bytes
+// at a time with a per-map random seed (crafted label values cannot choose collisions),
+// and no key is built to look one up. Keys are copied in only when inserted.
+//
+// Bounded: the table grows (doubling, load factor at most 1/2) up to `max_entries`; past
+// it the map is cleared (a cache of high-cardinality label sets just misses). A returned
+// reference is valid until the next FindOrInsert (which may grow or clear the table).
+// Not thread-safe: one map per thread.
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agx {
+
+template <class V>
+class LabelSetMap {
+ public:
+  explicit LabelSetMap(std::size_t max_entries) : max_entries_(max_entries) {
+    slots_.resize(kInitialCapacity);
+    mask_ = kInitialCapacity - 1;
+    seed_ = (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+            reinterpret_cast<std::uintptr_t>(this);
+  }
+
+  /// The value of `parts`, default-constructed when new.
+  V& FindOrInsert(std::initializer_list<std::string_view> parts) {
+    const std::uint64_t h = Hash(parts);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (!s.used) break;
+      if (s.hash == h && Equal(s.key, parts)) return s.value;
+    }
+    if (size_ >= max_entries_) {
+      Clear();
+    } else if (2 * (size_ + 1) > slots_.size()) {
+      Grow();
+    }
+    std::size_t i = h & mask_;
+    while (slots_[i].used) i = (i + 1) & mask_;
+    Slot& s = slots_[i];
+    s.used = true;
+    s.hash = h;
+    s.key.clear();
+    for (std::string_view p : parts) AppendPart(p, &s.key);
+    s.value = V{};
+    ++size_;
+    return s.value;
+  }
+
+  void Clear() {
+    for (Slot& s : slots_) s.used = false;
+    size_ = 0;
+  }
+
+  std::size_t size() const { return size_; }
+
+ private:
+  static constexpr std::size_t kInitialCapacity = 16;
+
+  struct Slot {
+    bool used = false;
+    std::uint64_t hash = 0;
+    std::string key;  // each part as [u32 length][bytes]
+    V value{};
+  };
+
+  void Grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (Slot& o : old) {
+      if (!o.used) continue;
+      std::size_t i = o.hash & mask_;
+      while (slots_[i].used) i = (i + 1) & mask_;
+      slots_[i] = std::move(o);
+    }
+  }
+
+  static std::uint64_t Mix(std::uint64_t x) {
+    x *= 0x9e3779b97f4a7c15ULL;
+    return x ^ (x >> 29);
+  }
+
+  std::uint64_t Hash(std::initializer_list<std::string_view> parts) const {
+    std::uint64_t h = seed_;
+    for (std::string_view p : parts) {
+      h = Mix(h ^ p.size());
+      std::size_t i = 0;
+      for (; i + 8 <= p.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p.data() + i, 8);
+        h = Mix(h ^ w);
+      }
+      if (i < p.size()) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p.data() + i, p.size() - i);
+        h = Mix(h ^ w ^ 0xff);
+      }
+    }
+    return h;
+  }
+
+  /// memcmp for the short label values of a cache key, inline (8 bytes a step).
+  static bool SameBytes(const char* a, const char* b, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t x, y;
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    for (; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+
+  static void AppendPart(std::string_view p, std::string* key) {
+    const auto n = static_cast<std::uint32_t>(p.size());
+    key->append(reinterpret_cast<const char*>(&n), sizeof n);
+    key->append(p);
+  }
+
+  static bool Equal(const std::string& key, std::initializer_list<std::string_view> parts) {
+    std::size_t at = 0;
+    for (std::string_view p : parts) {
+      std::uint32_t n;
+      if (key.size() - at < sizeof n) return false;
+      std::memcpy(&n, key.data() + at, sizeof n);
+      at += sizeof n;
+      if (n != p.size() || key.size() - at < n || !SameBytes(key.data() + at, p.data(), n)) {
+        return false;
+      }
+      at += n;
+    }
+    return at == key.size();
+  }
+
+  std::size_t max_entries_;
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+  std::uint64_t seed_ = 0;
+};
+
+}  // namespace agx

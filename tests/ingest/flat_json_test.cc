@@ -1,0 +1,68 @@
+#include "ingest/flat_json.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace agx::flat_json {
+namespace {
+
+// The scalar reference of FindStringStop.
+std::size_t Reference(std::string_view s, std::size_t i) {
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\' || c < 0x20) return i;
+  }
+  return s.size();
+}
+
+TEST(FlatJsonTest, FindStringStopMatchesTheScalarReferenceAtEveryOffset) {
+  // Every stop byte, and bytes that must not stop (0x20, 0x7f, UTF-8 continuation and lead
+  // bytes, which a signed compare would take for control characters), at every position
+  // around the 16-byte steps.
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz0123456789 \x7f\xc3\xa9\xe2\x82\xac";
+  for (char stop : {'"', '\\', '\x00', '\x01', '\x1f', '\n'}) {
+    for (std::size_t pos = 0; pos < plain.size(); ++pos) {
+      std::string s = plain;
+      s[pos] = stop;
+      for (std::size_t from = 0; from <= s.size(); ++from) {
+        bool non_ascii = false;
+        ASSERT_EQ(FindStringStop(s, from, &non_ascii), Reference(s, from))
+            << "stop " << int(stop) << " at " << pos << " from " << from;
+      }
+    }
+  }
+  bool non_ascii = false;
+  EXPECT_EQ(FindStringStop(plain, 0, &non_ascii), plain.size());
+  EXPECT_TRUE(non_ascii);
+  EXPECT_EQ(FindStringStop("", 0, &non_ascii), 0u);
+}
+
+TEST(FlatJsonTest, FindStringStopReportsEveryNonAsciiByteBeforeTheStop) {
+  // A byte >= 0x80 anywhere before the stop is reported, in a 16-byte step or the tail.
+  for (std::size_t len = 1; len < 40; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      std::string s(len, 'a');
+      s[pos] = '\x80';
+      s += '"';
+      bool non_ascii = false;
+      EXPECT_EQ(FindStringStop(s, 0, &non_ascii), len);
+      EXPECT_TRUE(non_ascii) << len << " " << pos;
+    }
+    bool non_ascii = false;
+    FindStringStop(std::string(len, 'a') + "\"", 0, &non_ascii);
+    EXPECT_FALSE(non_ascii);
+  }
+}
+
+TEST(FlatJsonTest, FindStringStopNeverReadsPastTheView) {
+  // A view cut out of a larger buffer: the stop right after it must not be seen.
+  const std::string buf = std::string(40, 'x') + "\"";
+  for (std::size_t len = 0; len <= 40; ++len) {
+    bool non_ascii = false;
+    EXPECT_EQ(FindStringStop(std::string_view(buf.data(), len), 0, &non_ascii), len);
+  }
+}
+
+}  // namespace
+}  // namespace agx::flat_json
