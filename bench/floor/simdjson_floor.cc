@@ -1,7 +1,7 @@
 // bench_simdjson_floor: the parse floor of the benchmark. Reads a JSON-lines file in 4 MiB
 // chunks, splits the lines, parses each with simdjson On-Demand, visits every key of the
 // object and sums one field ("ts"). Nothing else: no validation beyond what simdjson does,
-// no metrics. No exporter can apply events faster than this reads them on the same build.
+// no metrics. The reference of issue 6's replay target (bench/README.md).
 //
 //   bench_simdjson_floor FILE
 // Prints: lines=N objects=N errors=N sum_ts=S kernel=NAME. Exit 1 when FILE cannot be read.
