@@ -50,6 +50,8 @@ struct IngestConfig {
   std::vector<std::string> files;  ///< paths and globs, "-" for stdin
   std::chrono::milliseconds poll_interval{250};
   std::size_t max_line_bytes = 1 << 20;
+  /// Levels of objects and arrays in a line, its own object included; deeper: invalid_json.
+  int max_json_depth = 64;
   bool start_at_end = false;  ///< for files with no saved position: false = read from start
 };
 
@@ -138,6 +140,7 @@ struct OtlpConfig {
   /// ("logs") or its claude_code.token.usage / claude_code.cost.usage metrics ("metrics").
   std::string claude_code_usage = "logs";
   std::size_t max_attributes = 128;  ///< per item; items with more are rejected
+  std::size_t max_depth = 64;  ///< JSON / protobuf nesting of a request; deeper: 400
   /// OTLP JSON files to tail (one export request per line, as the Collector's file
   /// exporter writes them); paths and globs like ingest.files.
   std::vector<std::string> files;

@@ -91,6 +91,11 @@ void DecodeIngest(const Value& v, IngestConfig* ingest, Diagnostics* d) {
       {"files", [&](const Value& x) { DecodeFiles(x, &ingest->files, d); }},
       {"poll_interval", [&](const Value& x) { ReadDuration(x, d, &ingest->poll_interval); }},
       {"max_line_bytes", [&](const Value& x) { ReadSize(x, d, &ingest->max_line_bytes); }},
+      {"max_json_depth",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1, 1000, d, &n)) ingest->max_json_depth = static_cast<int>(n);
+       }},
       {"start_at",
        [&](const Value& x) {
          std::string s;
@@ -313,6 +318,11 @@ void DecodeOtlp(const Value& v, OtlpConfig* otlp, Diagnostics* d) {
        [&](const Value& x) {
          std::int64_t n = 0;
          if (ReadInt(x, 1, 1 << 20, d, &n)) otlp->max_attributes = static_cast<std::size_t>(n);
+       }},
+      {"max_depth",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1, 1000, d, &n)) otlp->max_depth = static_cast<std::size_t>(n);
        }},
       {"files", [&](const Value& x) { DecodeFiles(x, &otlp->files, d); }},
   };

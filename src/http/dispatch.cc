@@ -231,6 +231,13 @@ int ServeRequest(mg_connection* conn, const RouteTable& routes) {
     if (info->content_length > 0) req.body.reserve(static_cast<std::size_t>(info->content_length));
     switch (ReadBody(conn, info->content_length, route.max_body_bytes, &req.body)) {
       case BodyStatus::kAborted:
+        // The client closed, or went silent past request_timeout, mid-body: no reply can
+        // reach it, but the route still counts the request (as 499).
+        if (route.on_error) {
+          route.on_error(req, kClientClosedRequest, "client closed or timed out sending the body");
+        }
+        log::Debug("request body not received completely",
+                   {{"path", req.path}, {"remote_addr", req.remote_addr}});
         return kClientClosedRequest;
       case BodyStatus::kTooLarge:
         return fail(413, "request body exceeds the limit of " +

@@ -42,7 +42,9 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 /// Builds the reply for an error the server finds itself (413 body too large, 429 too many
 /// concurrent requests), so a route can answer in its own format and count it. `req` has
-/// the method, path and headers but no body.
+/// the method, path and headers but no body. Also called with 499 (nginx's "client closed
+/// request") when the client closes or stays silent past request_timeout while sending the
+/// body: that reply is not sent, the call is for counting.
 using HttpErrorHandler =
     std::function<HttpResponse(const HttpRequest& req, int status, std::string_view message)>;
 

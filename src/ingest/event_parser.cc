@@ -34,7 +34,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-constexpr int kMaxDepth = 64;           // nesting accepted in values (ignored fields too)
 constexpr std::size_t kMaxQuoted = 64;  // bytes of user text quoted in a detail message
 constexpr std::size_t kDetailBytes = 256;
 
@@ -548,13 +547,14 @@ Num ReadNumber(od::value& v, double* out) {
   return IsJsonNumber(v.raw_json_token()) ? Num::kOutOfRange : Num::kMalformed;
 }
 
-/// Walks a value completely so that malformed JSON anywhere is reported.
-simdjson::error_code Validate(od::value& v, int depth) {
+/// Walks a value completely so that malformed JSON anywhere is reported. `depth` counts the
+/// line's object as 1; objects and arrays at `max_depth` or deeper are a DEPTH_ERROR.
+simdjson::error_code Validate(od::value& v, int depth, int max_depth) {
   od::json_type t;
   if (auto err = v.type().get(t)) return err;
   switch (t) {
     case od::json_type::object: {
-      if (depth >= kMaxDepth) return simdjson::DEPTH_ERROR;
+      if (depth >= max_depth) return simdjson::DEPTH_ERROR;
       od::object o;
       if (auto err = v.get_object().get(o)) return err;
       for (auto fr : o) {
@@ -562,18 +562,18 @@ simdjson::error_code Validate(od::value& v, int depth) {
         std::string_view key;
         if (auto err = std::move(fr).get(f)) return err;
         if (auto err = f.unescaped_key().get(key)) return err;
-        if (auto err = Validate(f.value(), depth + 1)) return err;
+        if (auto err = Validate(f.value(), depth + 1, max_depth)) return err;
       }
       return simdjson::SUCCESS;
     }
     case od::json_type::array: {
-      if (depth >= kMaxDepth) return simdjson::DEPTH_ERROR;
+      if (depth >= max_depth) return simdjson::DEPTH_ERROR;
       od::array a;
       if (auto err = v.get_array().get(a)) return err;
       for (auto er : a) {
         od::value e;
         if (auto err = er.get(e)) return err;
-        if (auto err = Validate(e, depth + 1)) return err;
+        if (auto err = Validate(e, depth + 1, max_depth)) return err;
       }
       return simdjson::SUCCESS;
     }
@@ -602,8 +602,6 @@ std::string_view JsonErrorDetail(simdjson::error_code err) {
   switch (err) {
     case simdjson::EMPTY:
       return "empty line";
-    case simdjson::DEPTH_ERROR:
-      return "malformed JSON: nested deeper than 64 levels";
     case simdjson::STRING_ERROR:
     case simdjson::UNCLOSED_STRING:
     case simdjson::UNESCAPED_CHARS:
@@ -678,6 +676,7 @@ struct EventParser::Impl {
 
   const std::size_t max_line_bytes;
   const bool fast_path;
+  int max_depth = kDefaultMaxDepth;  // levels, the line's object included
   od::parser parser;
   std::unique_ptr<char[]> buf;
   std::size_t buf_cap = 0;
@@ -957,7 +956,7 @@ simdjson::error_code EventParser::Impl::ReadField(F f, od::value& v) {
     return simdjson::SUCCESS;
   }
   bad(RejectReason::kWrongType);
-  return Validate(v, 1);
+  return Validate(v, 1, max_depth);
 }
 
 RejectReason EventParser::Impl::Check(F f, bool required,
@@ -1085,6 +1084,13 @@ ParseError EventParser::Impl::ParseWithSimdjson(std::string_view line, AgentEven
   std::memcpy(buf.get(), line.data(), line.size());
   std::memset(buf.get() + line.size(), 0, simdjson::SIMDJSON_PADDING);
   auto invalid = [&](simdjson::error_code err) {
+    if (err == simdjson::DEPTH_ERROR) {
+      char n[16];
+      const int len = std::snprintf(n, sizeof n, "%d", max_depth);
+      return Fail(RejectReason::kInvalidJson,
+                  {"malformed JSON: nested deeper than ",
+                   std::string_view(n, static_cast<std::size_t>(len)), " levels"});
+    }
     return ParseError{RejectReason::kInvalidJson, JsonErrorDetail(err)};
   };
   od::document doc;
@@ -1110,7 +1116,7 @@ ParseError EventParser::Impl::ParseWithSimdjson(std::string_view line, AgentEven
       if (auto err = field.unescaped_key().get(key)) return invalid(err);
       f = FindField(key);
     }
-    const auto err = f == F::kCount ? Validate(field.value(), 1) : ReadField(f, field.value());
+    const auto err = f == F::kCount ? Validate(field.value(), 1, max_depth) : ReadField(f, field.value());
     if (err) return invalid(err);
   }
   // On-Demand stops at the object's closing brace: anything but whitespace after it is
@@ -1129,6 +1135,10 @@ EventParser::EventParser(std::size_t max_line_bytes, bool fast_path)
     : impl_(std::make_unique<Impl>(max_line_bytes, fast_path)) {}
 
 EventParser::~EventParser() = default;
+
+void EventParser::set_max_depth(int levels) {
+  impl_->max_depth = std::clamp(levels, 1, kMaxDepthLimit);
+}
 
 ParseError EventParser::Parse(std::string_view line, AgentEvent* out) {
   return impl_->Parse(line, out);

@@ -29,6 +29,12 @@ class EventParser {
   EventParser(const EventParser&) = delete;
   EventParser& operator=(const EventParser&) = delete;
 
+  /// Nesting accepted, in levels of objects and arrays with the line's object as level 1
+  /// (ignored fields included); deeper is invalid_json. Clamped to 1..kMaxDepthLimit.
+  void set_max_depth(int levels);
+  static constexpr int kDefaultMaxDepth = 64;
+  static constexpr int kMaxDepthLimit = 1000;  ///< simdjson's own limit is 1024
+
   /// Parses one line (without its trailing newline; a trailing '\r' is tolerated).
   /// On success fills `*out` and returns reason kNone. Its views point into `line` or into
   /// this parser's buffers: valid while `line` is and until the next Parse call.

@@ -47,6 +47,7 @@ Pipeline::Pipeline(Registry& registry, TaskWindows& windows, const Config& confi
       mapper_(registry, windows, config.pricing),
       wal_(wal),
       max_line_bytes_(config.ingest.max_line_bytes),
+      max_json_depth_(config.ingest.max_json_depth),
       max_wal_bytes_(config.state.max_wal_bytes) {
   wal_io_errors_ = &registry_.Counter(MetricId::kWalAppendFailures, {"io_error"});
   wal_size_limit_ = &registry_.Counter(MetricId::kWalAppendFailures, {"size_limit"});
@@ -76,6 +77,7 @@ void Pipeline::CountRejected(Source source, RejectReason reason, std::size_t n) 
 void Pipeline::ApplyLocked(Source source, std::span<const std::string_view> lines,
                            bool want_errors, BatchResult* out) {
   EventParser& parser = ThreadParser();
+  parser.set_max_depth(max_json_depth_);  // the parser is per thread, shared by pipelines
   AgentEvent event;
   const double now = NowSeconds();
   const auto s = static_cast<std::size_t>(source);
@@ -141,6 +143,7 @@ Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Sour
   valid.reserve(lines.size());
   {
     EventParser& parser = ThreadParser();
+    parser.set_max_depth(max_json_depth_);
     AgentEvent event;
     for (std::size_t i = 0; i < lines.size(); ++i) {
       ParseError err;

@@ -98,6 +98,7 @@ class Pipeline final : public TailSink {
   EventMapper mapper_;
   Wal* wal_;
   std::size_t max_line_bytes_;
+  int max_json_depth_;
   std::size_t max_wal_bytes_;
   CounterHandle* wal_io_errors_ = nullptr;
   CounterHandle* wal_size_limit_ = nullptr;

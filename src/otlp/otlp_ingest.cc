@@ -59,6 +59,7 @@ OtlpIngest::OtlpIngest(const Config& config, Registry& registry, Pipeline& pipel
       mapper_(config.otlp, start_time_ns),
       file_sink_(std::make_unique<FileSink>(*this)) {
   limits_.max_attributes = config.otlp.max_attributes;
+  limits_.max_depth = config.otlp.max_depth;
   // Every signal x reason is exported from the start (at 0), so rate() works at once.
   for (std::size_t s = 0; s < dropped_.size(); ++s) {
     for (std::size_t r = 0; r < kDropReasonCount; ++r) {

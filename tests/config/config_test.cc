@@ -211,7 +211,8 @@ TEST(ConfigTest, LoadsTheOtlpSectionAndResolvesItsFiles) {
       "web:\n  max_decompressed_bytes: 1MiB\n  max_concurrent_ingest: 3\n"
       "otlp:\n  listen_address: \"127.0.0.1:4318\"\n"
       "  agent_id_attributes: [agent.name, service.name]\n  default_agent_id: nobody\n"
-      "  claude_code_usage: metrics\n  max_attributes: 16\n  files: [otel/*.json]\n",
+      "  claude_code_usage: metrics\n  max_attributes: 16\n  max_depth: 8\n  files: [otel/*.json]\n"
+      "ingest:\n  max_json_depth: 5\n",
       "/srv/agx/agent.yml");
   ASSERT_TRUE(c.ok()) << c.error();
   EXPECT_EQ(c->web.max_decompressed_bytes, std::size_t{1} << 20);
@@ -221,12 +222,16 @@ TEST(ConfigTest, LoadsTheOtlpSectionAndResolvesItsFiles) {
   EXPECT_EQ(c->otlp.default_agent_id, "nobody");
   EXPECT_EQ(c->otlp.claude_code_usage, "metrics");
   EXPECT_EQ(c->otlp.max_attributes, 16u);
+  EXPECT_EQ(c->otlp.max_depth, 8u);
+  EXPECT_EQ(c->ingest.max_json_depth, 5);
   EXPECT_EQ(c->otlp.files, (std::vector<std::string>{"/srv/agx/otel/*.json"}));
   const Config d = Config::Defaults();
   EXPECT_EQ(d.otlp.listen_address, "");
   EXPECT_EQ(d.otlp.agent_id_attributes,
             (std::vector<std::string>{"gen_ai.agent.name", "gen_ai.agent.id", "service.name"}));
   EXPECT_EQ(d.otlp.claude_code_usage, "logs");
+  EXPECT_EQ(d.otlp.max_depth, 64u);
+  EXPECT_EQ(d.ingest.max_json_depth, 64);
   EXPECT_EQ(d.web.max_decompressed_bytes, std::size_t{64} << 20);
   EXPECT_EQ(d.web.request_timeout, std::chrono::seconds(30));
   EXPECT_EQ(d.web.idle_timeout, std::chrono::milliseconds(500));
@@ -301,7 +306,9 @@ TEST(ConfigTest, ExampleFileSetsEveryKey) {
                           "agent_id_attributes:",
                           "default_agent_id:",
                           "claude_code_usage:",
-                          "max_attributes:"}) {
+                          "max_attributes:",
+                          "max_json_depth:",
+                          "max_depth:"}) {
     EXPECT_THAT(text, HasSubstr(key));
   }
 }

@@ -30,7 +30,12 @@ class HttpServerBodyTest : public ::testing::Test {
                         resp.body = req.body;
                         return resp;
                       },
-                      kLimit});
+                      kLimit, nullptr,
+                      [this](const HttpRequest&, int status, std::string_view message) {
+                        errors_.fetch_add(1);
+                        if (status == 499) aborted_.fetch_add(1);
+                        return HttpResponse{status, "text/plain", {}, std::string(message)};
+                      }});
     routes.push_back({"/nobody", {"POST"}, [](const HttpRequest& req) {
                         HttpResponse resp;
                         resp.status = 202;
@@ -56,6 +61,8 @@ class HttpServerBodyTest : public ::testing::Test {
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
   std::atomic<int> echo_calls_{0};
+  std::atomic<int> errors_{0};   // on_error calls
+  std::atomic<int> aborted_{0};  // ... with 499
 };
 
 TEST_F(HttpServerBodyTest, BodiesUpToTheLimitAreEchoed) {
@@ -132,6 +139,40 @@ TEST_F(HttpServerBodyTest, ClientGoneMidBodySkipsHandler) {
     EXPECT_EQ(Request(port_, "GET", "/ping").body, "pong");
     EXPECT_EQ(echo_calls_, 0);
   }
+  // Each abandoned upload reached the route's error handler as 499, for its counters.
+  EXPECT_EQ(aborted_, 3);
+}
+
+TEST(HttpServerSlowClientTest, ABodyThatStopsArrivingIsCutAtTheRequestTimeoutAndCounted) {
+  std::atomic<int> aborted{0};
+  std::vector<Route> routes;
+  routes.push_back({"/echo", {"POST"}, [](const HttpRequest& req) {
+                      return HttpResponse{200, "text/plain", {}, req.body};
+                    },
+                    1024, nullptr,
+                    [&](const HttpRequest&, int status, std::string_view) {
+                      if (status == 499) ++aborted;
+                      return HttpResponse{status, "text/plain", {}, ""};
+                    }});
+  routes.push_back({"/ping", {"GET"}, [](const HttpRequest&) {
+                      return HttpResponse{200, "text/plain", {}, "pong"};
+                    }});
+  HttpServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.threads = 2;
+  options.request_timeout_ms = 300;
+  auto server = HttpServer::Start(options, std::move(routes));
+  ASSERT_TRUE(server.ok()) << server.error();
+  const int port = (*server)->port();
+  HttpConnection slow(port);
+  // Half the body, then silence while the connection stays open.
+  ASSERT_TRUE(slow.SendRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabcde"));
+  // The server gives up on it (closes) instead of holding the worker forever; meanwhile
+  // the other worker serves.
+  EXPECT_EQ(Request(port, "GET", "/ping").body, "pong");
+  HttpResult r = slow.ReadResponse(false);
+  EXPECT_NE(r.error, "");  // closed without a reply
+  EXPECT_EQ(aborted, 1);
 }
 
 TEST_F(HttpServerBodyTest, RouteWithoutBodyLimitDoesNotReadBody) {

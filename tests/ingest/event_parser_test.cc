@@ -644,5 +644,33 @@ TEST(EventParserTest, ReuseDoesNotLeakStateBetweenLines) {
   EXPECT_LT(accepted, 4000);
 }
 
+// `levels` of objects in an ignored field, the line's object counted as the first.
+std::string NestedLine(int levels) {
+  std::string v;
+  for (int i = 1; i < levels; ++i) v += "{\"a\":";
+  v += "1";
+  for (int i = 1; i < levels; ++i) v += "}";
+  return R"({"type":"run","agent_id":"a","status":"success","x":)" + v + "}";
+}
+
+TEST(EventParserTest, NestingLimitIsExactAndConfigurable) {
+  TestedParser p;
+  AgentEvent e;
+  EXPECT_EQ(p.Parse(NestedLine(EventParser::kDefaultMaxDepth), &e).reason, RejectReason::kNone);
+  ParseError err = p.Parse(NestedLine(EventParser::kDefaultMaxDepth + 1), &e);
+  EXPECT_EQ(err.reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(err.detail, "malformed JSON: nested deeper than 64 levels");
+  p.set_max_depth(3);
+  EXPECT_EQ(p.Parse(NestedLine(3), &e).reason, RejectReason::kNone);
+  err = p.Parse(NestedLine(4), &e);
+  EXPECT_EQ(err.reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(err.detail, "malformed JSON: nested deeper than 3 levels");
+  p.set_max_depth(1);  // flat objects only
+  EXPECT_EQ(p.Parse(NestedLine(1), &e).reason, RejectReason::kNone);
+  EXPECT_EQ(p.Parse(NestedLine(2), &e).reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(p.Parse(R"({"type":"run","agent_id":"a","status":"success","x":[]})", &e).reason,
+            RejectReason::kInvalidJson);
+}
+
 }  // namespace
 }  // namespace agx

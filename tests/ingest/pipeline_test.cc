@@ -210,6 +210,27 @@ TEST(PipelineTest, LinesOverMaxLineBytesAreRejectedAsLineTooLong) {
   EXPECT_EQ(Value(s, kRejected, {"file", "line_too_long"}), 4);
 }
 
+TEST(PipelineTest, IngestMaxJsonDepthBoundsNestingForEverySource) {
+  Config config = Config::Defaults();
+  config.ingest.max_json_depth = 2;
+  Harness h(config);
+  const std::vector<std::string> lines = {
+      R"({"type":"run","agent_id":"a","status":"success","x":{"y":1}})",      // 2 levels
+      R"({"type":"run","agent_id":"a","status":"success","x":{"y":[1]}})",    // 3 levels
+  };
+  const BatchResult r = h.pipeline.Apply(Source::kFile, Views(lines), true);
+  EXPECT_EQ(r.accepted, 1u);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(r.errors[0].message, "malformed JSON: nested deeper than 2 levels");
+  auto pushed = h.pipeline.Push(Views(lines));
+  ASSERT_TRUE(pushed.ok()) << pushed.error();
+  EXPECT_EQ(pushed->accepted, 1u);
+  const Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, kRejected, {"file", "invalid_json"}), 1);
+  EXPECT_EQ(Value(s, kRejected, {"push", "invalid_json"}), 1);
+}
+
 TEST(PipelineTest, OversizedLinesFromTheTailerAreCountedAsLineTooLong) {
   Harness h;
   const std::vector<std::string> lines = {RunLine("a")};
