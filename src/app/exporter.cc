@@ -51,6 +51,34 @@ bool IsLoopback(const std::string& listen_address) {
          listen_address.rfind("[::1]:", 0) == 0;
 }
 
+int TlsVersion(const std::string& v) {
+  if (v == "TLS10") return 0x0301;
+  if (v == "TLS11") return 0x0302;
+  if (v == "TLS13") return 0x0304;
+  if (v == "TLS12") return 0x0303;
+  return 0;  // "": the newest
+}
+
+TlsOptions ToTlsOptions(const TlsServerConfig& c, const WebConfig& web) {
+  TlsOptions o;
+  o.cert_file = c.cert_file;
+  o.key_file = c.key_file;
+  o.client_ca_file = c.client_ca_file;
+  using A = TlsOptions::ClientAuth;
+  o.client_auth = c.client_auth_type == "RequestClientCert"           ? A::kRequest
+                  : c.client_auth_type == "RequireAnyClientCert"       ? A::kRequireAny
+                  : c.client_auth_type == "VerifyClientCertIfGiven"    ? A::kVerifyIfGiven
+                  : c.client_auth_type == "RequireAndVerifyClientCert" ? A::kRequireAndVerify
+                                                                       : A::kNone;
+  o.min_version = TlsVersion(c.min_version);
+  o.max_version = TlsVersion(c.max_version);
+  // A handshake gets the time a request gets; connections are bounded like the workers
+  // they feed (keep-alive clients mostly sit idle between scrapes).
+  o.handshake_timeout_ms = static_cast<int>(web.request_timeout.count());
+  o.max_connections = std::max(64, 4 * web.threads);
+  return o;
+}
+
 // Adds `headers` (http_server_config.headers) to every response of `routes`, including the
 // server's own 413/429 replies.
 void AddHeaders(const std::vector<std::pair<std::string, std::string>>& headers,
@@ -82,6 +110,7 @@ Status Exporter::SetUpAccessControl() {
     if (!web.ok()) return Error{web.error()};
     users = std::move(web->basic_auth_users);
     extra_headers_ = std::move(web->headers);
+    if (web->tls.enabled()) tls_ = ToTlsOptions(web->tls, config_.web);
   }
   std::string token;
   if (!config_.web.bearer_token_file.empty()) {
@@ -96,10 +125,10 @@ Status Exporter::SetUpAccessControl() {
   if (auth_->users_configured() || auth_->bearer_configured()) {
     log::Info("access control", {{"basic_auth_users", std::to_string(user_count)},
                                  {"bearer_token", auth_->bearer_configured() ? "yes" : "no"}});
-    if (!IsLoopback(config_.web.listen_address) ||
-        (!config_.otlp.listen_address.empty() && !IsLoopback(config_.otlp.listen_address))) {
-      log::Warn("credentials are sent over plain HTTP: bind to 127.0.0.1 behind a "
-                "TLS-terminating proxy, see docs/security.md");
+    if (!tls_ && (!IsLoopback(config_.web.listen_address) ||
+                  (!config_.otlp.listen_address.empty() && !IsLoopback(config_.otlp.listen_address)))) {
+      log::Warn("credentials are sent over plain HTTP: set tls_server_config in "
+                "--web.config.file, or bind to 127.0.0.1 behind a TLS proxy, see docs/security.md");
     }
   }
   return OkStatus();
@@ -114,6 +143,11 @@ Status Exporter::Start() {
   registry_ = std::make_unique<Registry>(MakeRegistryOptions(config_));
   windows_ = std::make_unique<TaskWindows>(*registry_, config_.registry.window);
   registry_->Gauge(MetricId::kBuildInfo, {AGX_VERSION, AGX_REVISION}).Set(1);
+  if (tls_) {  // exported at 0 from the start, so that rate() works at once
+    for (const char* r : {"accepted", "handshake_failed", "refused"}) {
+      registry_->Counter(MetricId::kTlsConnections, {r});
+    }
+  }
 
   std::optional<PersistedState> saved;
   if (!config_.state.dir.empty()) {
@@ -154,6 +188,7 @@ Status Exporter::Start() {
   http_options.threads = config_.web.threads;
   http_options.request_timeout_ms = static_cast<int>(config_.web.request_timeout.count());
   http_options.idle_timeout_ms = static_cast<int>(config_.web.idle_timeout.count());
+  http_options.tls = tls_;
   std::vector<Route> routes;
   routes.push_back({config_.web.telemetry_path, {"GET", "HEAD"},
                     [this](const HttpRequest& r) { return HandleMetrics(r); }, 0, nullptr, nullptr});

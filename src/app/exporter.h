@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -17,6 +18,7 @@
 
 #include "common/result.h"
 #include "config/config.h"
+#include "http/tls_frontend.h"
 
 namespace agx {
 
@@ -69,6 +71,7 @@ class Exporter {
   bool AuthorizedScrape(const HttpRequest& req, HttpResponse* denied) const;
   /// The WWW-Authenticate challenges for a 401 on a scrape or ingest path.
   void AddChallenges(bool ingest, HttpResponse* r) const;
+  void MirrorTlsStats();
   void MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotations_seen,
                        std::uint64_t* truncations_seen);
   /// The reply to an error the HTTP server finds before the handler runs (413, 429).
@@ -78,6 +81,7 @@ class Exporter {
 
   Config config_;
   std::unique_ptr<Authenticator> auth_;  // null until Start: everything open
+  std::optional<TlsOptions> tls_;        // tls_server_config of --web.config.file
   /// http_server_config.headers of --web.config.file, added to every route's responses.
   std::vector<std::pair<std::string, std::string>> extra_headers_;
   std::unique_ptr<Registry> registry_;
@@ -105,6 +109,7 @@ class Exporter {
   std::uint64_t tail_truncations_seen_ = 0;
   std::uint64_t otlp_tail_rotations_seen_ = 0;
   std::uint64_t otlp_tail_truncations_seen_ = 0;
+  TlsStats tls_seen_;  // guarded by scrape_mu_
 };
 
 }  // namespace agx

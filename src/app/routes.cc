@@ -77,6 +77,28 @@ void Exporter::MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotation
   }
 }
 
+// The TLS front ends count handshakes themselves; mirror both listeners into the registry.
+// Called under scrape_mu_.
+void Exporter::MirrorTlsStats() {
+  TlsStats now;
+  for (const HttpServer* s : {http_.get(), otlp_http_.get()}) {
+    if (s == nullptr) continue;
+    const TlsStats t = s->tls_stats();
+    now.accepted += t.accepted;
+    now.handshake_failures += t.handshake_failures;
+    now.refused += t.refused;
+  }
+  const std::pair<const char*, std::uint64_t TlsStats::*> results[] = {
+      {"accepted", &TlsStats::accepted},
+      {"handshake_failed", &TlsStats::handshake_failures},
+      {"refused", &TlsStats::refused}};
+  for (const auto& [name, field] : results) {
+    CounterHandle& c = registry_->Counter(MetricId::kTlsConnections, {name});
+    if (now.*field > tls_seen_.*field) c.Inc(static_cast<double>(now.*field - tls_seen_.*field));
+  }
+  tls_seen_ = now;
+}
+
 HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
   if (HttpResponse denied; !AuthorizedScrape(req, &denied)) return denied;
   windows_->Refresh();
@@ -86,6 +108,7 @@ HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
     if (otlp_tailer_) {
       MirrorTailStats(*otlp_tailer_, &otlp_tail_rotations_seen_, &otlp_tail_truncations_seen_);
     }
+    if (tls_) MirrorTlsStats();
   }
   if (wal_) registry_->Gauge(MetricId::kWalBytes, {}).Set(static_cast<double>(wal_->bytes()));
   agx::Snapshot snapshot = registry_->Collect();

@@ -127,6 +127,10 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "Push and OTLP batches refused (503) because the write-ahead log could not take them: "
      "reason=io_error (disk full, read-only, I/O error) or size_limit (state.max_wal_bytes).",
      kReason, {}, false},
+    {I::kTlsConnections, "agent_exporter_tls_connections_total", T::kCounter, Y::kSelf,
+     "TLS connections (tls_server_config), by result: accepted, handshake_failed (bad or "
+     "missing client certificate, plain HTTP, timeout) or refused (too many open).",
+     kResult, {}, false},
 }};
 
 }  // namespace

@@ -53,6 +53,7 @@ enum class MetricId : std::uint8_t {
   kOtlpRequests,
   kOtlpDropped,
   kWalAppendFailures,
+  kTlsConnections,
   kCount,  // not a metric
 };
 

@@ -6,6 +6,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <filesystem>
+#include <initializer_list>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -130,11 +132,79 @@ void DecodeUsers(const Value& v, WebConfigFile* out, Diagnostics* d) {
   });
 }
 
-// exporter-toolkit serves plain HTTP when tls_server_config is absent or empty; anything in
-// it asks for TLS, which this build cannot serve.
-void DecodeTls(const Value& v, const YAML::Mark& key_mark, Diagnostics* d) {
+// exporter-toolkit serves plain HTTP when tls_server_config is absent or empty. Its Go-only
+// settings are refused by name rather than ignored: a config that asks for something must
+// get it or an error.
+void DecodeTls(const Value& v, const YAML::Mark& key_mark, const std::string& base_dir,
+               TlsServerConfig* out, Diagnostics* d) {
   if (v.node.IsNull() || (v.node.IsMap() && v.node.size() == 0)) return;
-  d->Add(key_mark, std::string("tls_server_config: ") + kTlsUnsupportedMessage);
+  auto path = [&](const Value& x, std::string* target) {
+    if (!config_detail::ReadString(x, d, target)) return;
+    if (target->empty()) {
+      d->Add(x.mark(), x.Message("must not be empty"));
+    } else if ((*target)[0] != '/' && !base_dir.empty()) {
+      *target = base_dir + "/" + *target;
+    }
+  };
+  auto one_of = [&](const Value& x, std::initializer_list<const char*> allowed, std::string* target) {
+    std::string s;
+    if (!config_detail::ReadString(x, d, &s)) return;
+    std::string list;
+    for (const char* a : allowed) {
+      if (s == a) {
+        *target = s;
+        return;
+      }
+      list += list.empty() ? a : std::string(", ") + a;
+    }
+    d->Add(x.mark(), x.Message("must be one of " + list + ", got " + Quoted(s)));
+  };
+  auto refuse = [&](const char* why) {
+    return [d, why](const Value& x) { d->Add(x.mark(), x.Message(why)); };
+  };
+  bool prefer_server = true;
+  const Field fields[] = {
+      {"cert_file", [&](const Value& x) { path(x, &out->cert_file); }},
+      {"key_file", [&](const Value& x) { path(x, &out->key_file); }},
+      {"client_ca_file", [&](const Value& x) { path(x, &out->client_ca_file); }},
+      {"client_auth_type",
+       [&](const Value& x) {
+         one_of(x,
+                {"NoClientCert", "RequestClientCert", "RequireAnyClientCert",
+                 "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"},
+                &out->client_auth_type);
+       }},
+      {"min_version", [&](const Value& x) { one_of(x, {"TLS10", "TLS11", "TLS12", "TLS13"}, &out->min_version); }},
+      {"max_version", [&](const Value& x) { one_of(x, {"TLS10", "TLS11", "TLS12", "TLS13"}, &out->max_version); }},
+      {"prefer_server_cipher_suites", [&](const Value& x) { ReadBool(x, d, &prefer_server); }},
+      {"cert", refuse("inline certificates are not supported: put it in a file and use cert_file")},
+      {"key", refuse("inline keys are not supported: put it in a file and use key_file")},
+      {"client_ca", refuse("inline CAs are not supported: put them in a file and use client_ca_file")},
+      {"client_allowed_sans", refuse("not supported: client certificates are checked against "
+                                     "client_ca_file only")},
+      {"cipher_suites", refuse("not supported: OpenSSL's default suites are used (TLS 1.2 AEAD "
+                               "suites with forward secrecy, all TLS 1.3 suites)")},
+      {"curve_preferences", refuse("not supported: OpenSSL's default groups are used")},
+  };
+  config_detail::DecodeMapping(v, fields, d);
+  if (out->cert_file.empty() != out->key_file.empty() || out->cert_file.empty()) {
+    d->Add(key_mark, "tls_server_config: cert_file and key_file must both be set to serve TLS");
+    out->cert_file.clear();
+  }
+  const bool verifies = out->client_auth_type == "VerifyClientCertIfGiven" ||
+                        out->client_auth_type == "RequireAndVerifyClientCert";
+  if (verifies && out->client_ca_file.empty()) {
+    d->Add(key_mark, "tls_server_config: client_auth_type " + out->client_auth_type +
+                         " needs client_ca_file");
+  }
+  if (!verifies && !out->client_ca_file.empty()) {
+    d->Add(key_mark, "tls_server_config: client_ca_file is set but client_auth_type " +
+                         out->client_auth_type + " does not verify client certificates");
+  }
+  if (!out->max_version.empty() && out->max_version < out->min_version) {
+    d->Add(key_mark, "tls_server_config: max_version " + out->max_version +
+                         " is older than min_version " + out->min_version);
+  }
 }
 
 bool IsBcryptChar(char c) {
@@ -209,7 +279,7 @@ Result<WebConfigFile> ParseWebConfig(const std::string& yaml_text, const std::st
       config_detail::ForEachEntry(root, &d, [&](const std::string& key, const YAML::Mark& key_mark,
                                                 const Value& x) {
         if (key == "tls_server_config") {
-          DecodeTls(x, key_mark, &d);
+          DecodeTls(x, key_mark, std::filesystem::path(name).parent_path().string(), &c.tls, &d);
         } else if (key == "http_server_config") {
           DecodeHttpServerConfig(x, &c, &d);
         } else if (key == "basic_auth_users") {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "common/log.h"
+#include "http/full_stack.h"
 
 namespace agx::http_internal {
 namespace {
@@ -35,6 +36,7 @@ HttpRequest BuildRequest(const mg_request_info& info) {
   req.path = info.local_uri != nullptr ? info.local_uri : "";
   req.query = info.query_string != nullptr ? info.query_string : "";
   req.remote_addr = info.remote_addr;
+  req.remote_port = info.remote_port;
   for (int i = 0; i < info.num_headers; ++i) {
     const mg_header& h = info.http_headers[i];
     if (h.name == nullptr) {
@@ -249,7 +251,9 @@ int ServeRequest(mg_connection* conn, const RouteTable& routes) {
     }
   }
 
-  const HttpResponse resp = CallHandler(route, req);
+  // The handler runs on a thread with a full-size stack (full_stack.h).
+  HttpResponse resp;
+  RunOnFullStack([&] { resp = CallHandler(route, req); });
   SendResponse(conn, resp, is_head, body_unread);
   return resp.status;
 }

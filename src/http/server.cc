@@ -81,13 +81,27 @@ sockaddr_in WakeAddress(const std::string& civet_ports, int port) {
 
 }  // namespace
 
-struct HttpServer::Impl {
+namespace {
+
+// What request callbacks see (civetweb's user_data).
+struct Shared {
   http_internal::RouteTable routes;
+  // With TLS: only the front end's relay connections may use civetweb's loopback port.
+  bool tls = false;
+  std::atomic<const TlsFrontend*> frontend{nullptr};
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Shared shared;
   mg_context* ctx = nullptr;
   int port = 0;
   sockaddr_in wake_addr{};
+  std::unique_ptr<TlsFrontend> frontend_owner;
 
   ~Impl() {
+    frontend_owner.reset();  // closes relayed connections first
     if (ctx != nullptr) {
       StopServer(ctx, wake_addr);
     }
@@ -98,9 +112,19 @@ namespace {
 
 int BeginRequest(mg_connection* conn) {
   const mg_request_info* info = mg_get_request_info(conn);
-  const auto* routes = static_cast<const http_internal::RouteTable*>(info->user_data);
+  const auto* shared = static_cast<const Shared*>(info->user_data);
+  if (shared->tls) {
+    const TlsFrontend* f = shared->frontend.load();
+    if (f == nullptr || !f->IsRelayPort(info->remote_port)) {
+      // Someone on this host connected to the plaintext side directly.
+      log::Warn("refused a plaintext connection to the TLS server's internal port",
+                {{"remote_port", std::to_string(info->remote_port)}});
+      mg_send_http_error(conn, 403, "%s", "this port serves only agent_exporter's TLS front end\n");
+      return 403;
+    }
+  }
   // Returning non-zero tells civetweb the request is fully handled (no file serving).
-  return http_internal::ServeRequest(conn, *routes);
+  return http_internal::ServeRequest(conn, shared->routes);
 }
 
 // Set while mg_start2 runs on this thread: civetweb reports the specific bind failure only
@@ -160,9 +184,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
 
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->impl_ = std::make_unique<Impl>();
+  // With TLS, civetweb serves plaintext on loopback only, behind the front end.
+  const std::string public_ports = *ports;
+  if (options.tls) {
+    server->impl_->shared.tls = true;
+    *ports = "127.0.0.1:0";
+  }
   for (Route& r : routes) {
     std::string path = r.path;
-    if (!server->impl_->routes.emplace(path, std::move(r)).second) {
+    if (!server->impl_->shared.routes.emplace(path, std::move(r)).second) {
       return Error{"duplicate route " + path};
     }
   }
@@ -184,7 +214,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   callbacks.log_message = &LogMessage;
   mg_init_data init{};
   init.callbacks = &callbacks;
-  init.user_data = &server->impl_->routes;
+  init.user_data = &server->impl_->shared;
   init.configuration_options = civet_options;
   char error_text[256] = {};
   unsigned error_code = 0;
@@ -206,12 +236,35 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   }
   server->impl_->port = bound[0].port;
   server->impl_->wake_addr = WakeAddress(*ports, bound[0].port);
-  log::Info("listening", {{"address", addr}, {"port", std::to_string(bound[0].port)}});
+  if (options.tls) {
+    // public_ports is civetweb syntax: "PORT" (every interface) or "HOST:PORT" (IPv4).
+    const std::size_t colon = public_ports.rfind(':');
+    const std::string host = colon == std::string::npos ? "" : public_ports.substr(0, colon);
+    if (host.find('[') != std::string::npos) {
+      return Error{"cannot listen on " + addr + ": TLS is served on IPv4 addresses only"};
+    }
+    const int public_port = std::stoi(colon == std::string::npos ? public_ports
+                                                                 : public_ports.substr(colon + 1));
+    auto frontend = TlsFrontend::Start(host, public_port, *options.tls, bound[0].port);
+    if (!frontend.ok()) return Error{"cannot listen on " + addr + ": " + frontend.error()};
+    server->impl_->frontend_owner = std::move(frontend.value());
+    server->impl_->shared.frontend.store(server->impl_->frontend_owner.get());
+    server->impl_->port = server->impl_->frontend_owner->port();
+  }
+  log::Info("listening", {{"address", addr},
+                          {"port", std::to_string(server->impl_->port)},
+                          {"tls", options.tls ? "true" : "false"}});
   return server;
 }
 
 HttpServer::~HttpServer() = default;
 
 int HttpServer::port() const { return impl_->port; }
+
+int HttpServer::backend_port() const { return ntohs(impl_->wake_addr.sin_port); }
+
+TlsStats HttpServer::tls_stats() const {
+  return impl_->frontend_owner ? impl_->frontend_owner->stats() : TlsStats{};
+}
 
 }  // namespace agx

@@ -3,16 +3,19 @@
 // request value to a response value, so the handlers in ingest/exposition/app never see
 // civetweb. Body size limits are enforced here while reading (civetweb has no such option),
 // for Content-Length and chunked bodies alike.
-// Thread-safe: handlers run on civetweb's worker threads concurrently.
+// Thread-safe: handlers run concurrently, each civetweb worker's on its own companion
+// thread with an 8 MiB stack (civetweb's workers have 100 KiB, full_stack.h).
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "http/tls_frontend.h"
 
 namespace agx {
 
@@ -20,7 +23,8 @@ struct HttpRequest {
   std::string method;  ///< "GET", "POST", …
   std::string path;    ///< without query string
   std::string query;   ///< raw query string, may be empty
-  std::string remote_addr;
+  std::string remote_addr;  ///< with TLS, the front end's (127.0.0.1)
+  int remote_port = 0;
   /// Lower-cased header names.
   std::map<std::string, std::string> headers;
   std::string body;  ///< already limited to the route's max_body_bytes
@@ -87,6 +91,9 @@ struct HttpServerOptions {
   int request_timeout_ms = 30000;  ///< a request must arrive within it (slow clients)
   int idle_timeout_ms = 500;  ///< idle keep-alive connections are closed after it (an idle
                               ///< connection holds a worker thread)
+  /// Serve HTTPS (tls_frontend.h): civetweb then listens on an ephemeral loopback port
+  /// that only the TLS front end's connections may use, and listen_address is TLS.
+  std::optional<TlsOptions> tls = std::nullopt;
 };
 
 class HttpServer {
@@ -98,8 +105,12 @@ class HttpServer {
                                                    std::vector<Route> routes);
   ~HttpServer();  ///< stops accepting, waits for running handlers
 
-  /// The bound port (useful with port 0).
+  /// The bound port (useful with port 0); with TLS, the TLS port.
   int port() const;
+  /// TLS handshakes (zeros without TLS).
+  TlsStats tls_stats() const;
+  /// civetweb's own port: port() without TLS, the loopback port behind the front end with it.
+  int backend_port() const;
 
  private:
   HttpServer() = default;

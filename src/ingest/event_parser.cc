@@ -16,6 +16,7 @@
 #include "common/utf8.h"
 #include "ingest/event_fields.h"
 #include "ingest/flat_json.h"
+#include "ingest/json_validate.h"
 
 // How a line is parsed (docs/events.md is the user-facing contract):
 //  1. length, trailing '\r', UTF-8 checks on the raw bytes;
@@ -455,26 +456,7 @@ bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r
 /// JSON number grammar (RFC 8259 §6): tells an out-of-range number from a malformed one.
 bool IsJsonNumber(std::string_view s) {
   while (!s.empty() && IsJsonSpace(s.back())) s.remove_suffix(1);
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  auto digits = [&] {
-    const std::size_t start = i;
-    while (i < n && IsDigit(s[i])) ++i;
-    return i > start;
-  };
-  if (i < n && s[i] == '-') ++i;
-  if (i < n && s[i] == '0') {
-    ++i;
-  } else if (!digits()) {
-    return false;
-  }
-  if (i < n && s[i] == '.' && (++i, !digits())) return false;
-  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == n;
+  return json_detail::IsJsonNumberToken(s);
 }
 
 /// The content of a string token (raw_json_token(): quotes and trailing spaces included)
@@ -547,35 +529,42 @@ Num ReadNumber(od::value& v, double* out) {
   return IsJsonNumber(v.raw_json_token()) ? Num::kOutOfRange : Num::kMalformed;
 }
 
+simdjson::error_code ToSimdjsonError(json_detail::JsonCheck c) {
+  using json_detail::JsonCheck;
+  switch (c) {
+    case JsonCheck::kOk: return simdjson::SUCCESS;
+    case JsonCheck::kBadString: return simdjson::STRING_ERROR;
+    case JsonCheck::kBadNumber: return simdjson::NUMBER_ERROR;
+    case JsonCheck::kBadLiteral: return simdjson::T_ATOM_ERROR;
+    case JsonCheck::kTooDeep: return simdjson::DEPTH_ERROR;
+    case JsonCheck::kMalformed: break;
+  }
+  return simdjson::TAPE_ERROR;
+}
+
 /// Walks a value completely so that malformed JSON anywhere is reported. `depth` counts the
 /// line's object as 1; objects and arrays at `max_depth` or deeper are a DEPTH_ERROR.
 simdjson::error_code Validate(od::value& v, int depth, int max_depth) {
   od::json_type t;
   if (auto err = v.type().get(t)) return err;
   switch (t) {
+    // Containers: their raw text (On-Demand skips to the matching bracket without
+    // recursing) is checked by the iterative validator, whatever the depth and the stack.
     case od::json_type::object: {
       if (depth >= max_depth) return simdjson::DEPTH_ERROR;
       od::object o;
+      std::string_view raw;
       if (auto err = v.get_object().get(o)) return err;
-      for (auto fr : o) {
-        od::field f;
-        std::string_view key;
-        if (auto err = std::move(fr).get(f)) return err;
-        if (auto err = f.unescaped_key().get(key)) return err;
-        if (auto err = Validate(f.value(), depth + 1, max_depth)) return err;
-      }
-      return simdjson::SUCCESS;
+      if (auto err = o.raw_json().get(raw)) return err;
+      return ToSimdjsonError(json_detail::ValidateJsonValue(raw, depth, max_depth));
     }
     case od::json_type::array: {
       if (depth >= max_depth) return simdjson::DEPTH_ERROR;
       od::array a;
+      std::string_view raw;
       if (auto err = v.get_array().get(a)) return err;
-      for (auto er : a) {
-        od::value e;
-        if (auto err = er.get(e)) return err;
-        if (auto err = Validate(e, depth + 1, max_depth)) return err;
-      }
-      return simdjson::SUCCESS;
+      if (auto err = a.raw_json().get(raw)) return err;
+      return ToSimdjsonError(json_detail::ValidateJsonValue(raw, depth, max_depth));
     }
     case od::json_type::number: {
       double d;

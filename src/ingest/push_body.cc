@@ -1,19 +1,81 @@
 #include "ingest/push_body.h"
 
-#include <nlohmann/json.hpp>
-
 #include "common/text.h"
 
 namespace agx {
 namespace {
 
-// Elements are re-serialized by nlohmann's recursive dump(): bound the nesting so that a
-// small body cannot exhaust the stack. Far deeper than the event parser accepts (64), so
-// elements between the two limits are still rejected one by one, like lines.
-constexpr int kMaxArrayDepth = 1024;
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-struct TooDeep {};
+/// The end of the JSON value starting at body[i] (not whitespace): past the bracket that
+/// closes a container, the quote that closes a string, or a scalar token. Only bounds are
+/// found, iteratively, whatever the nesting; the event parser checks each element itself.
+/// \return npos when the body ends first.
+std::size_t ValueEnd(std::string_view body, std::size_t i) {
+  const std::size_t n = body.size();
+  std::size_t depth = 0;
+  do {
+    const char c = body[i];
+    if (c == '"') {
+      for (++i; i < n && body[i] != '"'; ++i) {
+        if (body[i] == '\\') ++i;  // the escaped character cannot close the string
+      }
+      if (i >= n) return std::string_view::npos;
+      ++i;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+      ++i;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return i;  // a closing bracket where a value should be
+      --depth;
+      ++i;
+    } else if (depth > 0) {
+      ++i;  // inside a container: commas, colons, spaces, scalars
+    } else {
+      while (i < n && !IsSpace(body[i]) && body[i] != ',' && body[i] != ']' && body[i] != '}' &&
+             body[i] != '[' && body[i] != '{' && body[i] != '"' && body[i] != ':') {
+        ++i;
+      }
+      return i;
+    }
+  } while (depth > 0 && i < n);
+  return depth == 0 ? i : std::string_view::npos;
+}
 
+/// Splits a top-level JSON array into the raw text of its elements (views of `body`).
+Status SplitJsonArray(std::string_view body, std::size_t i, std::vector<std::string_view>* out) {
+  auto bad = [](const std::string& why) { return Error{"body is not a valid JSON array: " + why}; };
+  const std::size_t n = body.size();
+  auto skip = [&] {
+    while (i < n && IsSpace(body[i])) ++i;
+  };
+  ++i;  // '['
+  skip();
+  if (i < n && body[i] == ']') {
+    ++i;
+  } else {
+    for (;;) {
+      if (i >= n) return bad("cut short");
+      const std::size_t end = ValueEnd(body, i);
+      if (end == std::string_view::npos) return bad("cut short");
+      if (end == i) return bad("expected an element at byte " + std::to_string(i + 1));
+      out->push_back(body.substr(i, end - i));
+      i = end;
+      skip();
+      if (i >= n) return bad("cut short");
+      if (body[i] == ']') {
+        ++i;
+        break;
+      }
+      if (body[i] != ',') return bad("expected ',' or ']' at byte " + std::to_string(i + 1));
+      ++i;
+      skip();
+    }
+  }
+  skip();
+  if (i != n) return bad("content after the array at byte " + std::to_string(i + 1));
+  return OkStatus();
+}
 
 }  // namespace
 
@@ -22,35 +84,12 @@ Status SplitPushBody(std::string_view body, std::string* storage,
                      std::vector<std::size_t>* line_numbers, PushBodyFormat format) {
   lines->clear();
   if (line_numbers != nullptr) line_numbers->clear();
+  storage->clear();
   std::size_t first = body.find_first_not_of(" \t\r\n");
   if (format == PushBodyFormat::kJson && first != std::string_view::npos && body[first] == '[') {
-    nlohmann::json array;
-    try {
-      array = nlohmann::json::parse(
-          body, [](int depth, nlohmann::json::parse_event_t, const nlohmann::json&) {
-            if (depth > kMaxArrayDepth) throw TooDeep{};
-            return true;
-          });
-    } catch (const TooDeep&) {
-      return Error{"body is not a valid JSON array: nested deeper than " +
-                   std::to_string(kMaxArrayDepth) + " levels"};
-    } catch (const nlohmann::json::exception& e) {
-      // parse_error, and out_of_range for numbers too large for a double (1e400).
-      return Error{std::string("body is not a valid JSON array: ") + e.what()};
-    }
-    // Serialize every element first, then take views: the storage must not grow after.
-    storage->clear();
-    std::vector<std::size_t> ends;
-    for (const auto& element : array) {
-      storage->append(element.dump());
-      ends.push_back(storage->size());
-    }
-    std::size_t start = 0;
-    for (std::size_t end : ends) {
-      lines->push_back(std::string_view(*storage).substr(start, end - start));
-      start = end;
-    }
-    return OkStatus();
+    Status s = SplitJsonArray(body, first, lines);
+    if (!s.ok()) lines->clear();
+    return s;
   }
   std::size_t start = 0;
   std::size_t number = 0;

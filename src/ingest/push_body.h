@@ -16,9 +16,11 @@ enum class PushBodyFormat {
   kJson,    ///< application/json: a JSON array of events when it starts with '[', else lines
 };
 
-/// Fills `lines` with views into `body` (NDJSON) or into `*storage` (JSON array, each
-/// element re-serialized). Fails only when the body is a JSON array (kJson) that does not
-/// parse.
+/// Fills `lines` with views into `body`: its lines (NDJSON) or the raw text of each element
+/// (a JSON array), found without recursion however deep the nesting; each element is then
+/// checked by the event parser like a line, so a bad element is rejected alone. Fails only
+/// when a kJson body that starts with '[' is not an array (cut short, no comma, content
+/// after it). `storage` is kept for callers and left empty.
 /// For NDJSON, `line_numbers` (optional) receives each kept line's 1-based line number in
 /// the body, so errors can name the real line although blank lines are dropped; for a JSON
 /// array it is left empty (errors count elements).

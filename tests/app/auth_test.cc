@@ -378,8 +378,8 @@ TEST_F(AuthExporterTest, StartRefusesTlsAndBadWebConfigs) {
     std::string yaml;
     std::string want;
   } cases[] = {
-      {"TLS", "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n",
-       std::string("web.yml:1:1: tls_server_config: ") + kTlsUnsupportedMessage},
+      {"TLS files missing", "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n",
+       "a.crt"},
       {"SHA-512 hash", "basic_auth_users:\n  alice: $6$salt$abc\n",
        "web.yml:2:10: basic_auth_users.alice: only bcrypt hashes"},
       {"unknown key", "basic_auth:\n  alice: x\n", "web.yml:1:1: unknown key basic_auth"},

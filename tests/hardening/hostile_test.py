@@ -403,6 +403,21 @@ class HostileTest:
         self.expect.rejected("push", "invalid_json", 4)
         self.push(elements, {"Content-Type": "application/json"}, 200, "JSON array", 3, 5)
         self.push_valid_batch()
+        # A bad element alone: rejected like a line, never a crash (a 1000-deep element once
+        # overflowed a 100 KB HTTP worker stack when elements were re-serialized).
+        for what, element, reason in [
+            ("NaN", b'{"type":"run","agent_id":"bad","status":"success","x":NaN}', "invalid_json"),
+            ("1e400 duration", b'{"type":"run","agent_id":"bad","status":"success","duration_ms":1e400}',
+             "invalid_value"),
+            ("invalid UTF-8", b'{"type":"run","agent_id":"bad","status":"\xff"}', "invalid_utf8"),
+            ("1000 levels", b'{"type":"run","agent_id":"bad","status":"success","x":' + b"[" * 1000 +
+             b"]" * 1000 + b"}", "invalid_json"),
+            ("100000 levels", b"[" * 100000 + b"]" * 100000, "line_too_long"),  # > max_line_bytes
+        ]:
+            self.expect.rejected("push", reason)
+            self.push(b"[" + element + b"]", {"Content-Type": "application/json"}, 400,
+                      "JSON array element with " + what, 0, 1)
+            self.push_valid_batch()
 
         # Valid lines in bodies that are refused as a whole: not expected anywhere.
         valid_body = b"\n".join(Valid(Expect(), "push").lines(2)) + b"\n"
@@ -412,12 +427,7 @@ class HostileTest:
             ("blank lines only", b"\n \r\n\t\n", NDJSON, 400),
             ("JSON array cut", b"[" + valid_body.split(b"\n")[0], {"Content-Type": "application/json"}, 400),
             ("JSON array 100000 deep", b"[" * 100000, {"Content-Type": "application/json"}, 400),
-            ("JSON array with NaN", b'[{"type":"run","agent_id":"bad","status":"success","x":NaN}]',
-             {"Content-Type": "application/json"}, 400),
-            ("JSON array with 1e400", b'[{"type":"run","agent_id":"bad","status":"success","x":1e400}]',
-             {"Content-Type": "application/json"}, 400),
-            ("JSON array with invalid UTF-8", b'[{"type":"run","agent_id":"bad","status":"\xff"}]',
-             {"Content-Type": "application/json"}, 400),
+            ("JSON array cut in a string", b'[{"type":"run","agent_id":"b', {"Content-Type": "application/json"}, 400),
             ("text/html", valid_body, {"Content-Type": "text/html"}, 415),
             ("protobuf content type", valid_body, {"Content-Type": "application/x-protobuf"}, 415),
             ("no content type", valid_body, {}, 415),

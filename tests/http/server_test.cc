@@ -3,6 +3,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <chrono>
@@ -321,6 +322,29 @@ TEST(HttpServerStartTest, DestructorWaitsForRunningHandler) {
   stopper.join();
   client.join();
   EXPECT_TRUE(finished_when_destroyed);
+}
+
+TEST(HttpServerStackTest, HandlersRunOnAFullSizeStack) {
+  // civetweb's workers have 100 KiB stacks; handlers get 8 MiB (full_stack.h).
+  std::vector<Route> routes;
+  routes.push_back({"/stack", {"GET"}, [](const HttpRequest&) {
+                      pthread_attr_t attr;
+                      std::size_t size = 0;
+                      pthread_getattr_np(pthread_self(), &attr);
+                      pthread_attr_getstacksize(&attr, &size);
+                      pthread_attr_destroy(&attr);
+                      return HttpResponse{200, "text/plain", {}, std::to_string(size)};
+                    }});
+  HttpServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.threads = 2;
+  auto server = HttpServer::Start(options, std::move(routes));
+  ASSERT_TRUE(server.ok()) << server.error();
+  for (int i = 0; i < 3; ++i) {
+    const testutil::HttpResult r = testutil::Request((*server)->port(), "GET", "/stack");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_GE(std::stoull(r.body), std::size_t{8} << 20);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,208 @@
+// HttpServer with TLS (tls_frontend.h), against the real curl and openssl commands: requests
+// and bodies through TLS, keep-alive, client certificates in each mode, protocol versions,
+// plain HTTP on the TLS port, the loopback port closed to everyone but the front end, the
+// handshake timeout, the connection bound and certificate rotation.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "http/http_client.h"
+#include "http/server.h"
+#include "http/tls_test_certs.h"
+
+namespace agx {
+namespace {
+
+using testutil::CommandResult;
+using testutil::HttpConnection;
+using testutil::RunCommand;
+using testutil::TestCertificates;
+
+class TlsServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(certs_.ok()) << certs_.log(); }
+
+  TlsOptions Options() const {
+    TlsOptions o;
+    o.cert_file = certs_.Path("server.crt");
+    o.key_file = certs_.Path("server.key");
+    o.handshake_timeout_ms = 2000;
+    return o;
+  }
+
+  void StartServer(const TlsOptions& tls) {
+    std::vector<Route> routes;
+    routes.push_back({"/ping", {"GET"}, [](const HttpRequest&) {
+                        return HttpResponse{200, "text/plain", {}, "pong"};
+                      }});
+    routes.push_back({"/echo", {"POST"}, [](const HttpRequest& req) {
+                        return HttpResponse{200, "application/octet-stream", {}, req.body};
+                      },
+                      std::size_t{8} << 20});
+    HttpServerOptions options;
+    options.listen_address = "127.0.0.1:0";
+    options.threads = 4;
+    options.tls = tls;
+    auto s = HttpServer::Start(options, std::move(routes));
+    ASSERT_TRUE(s.ok()) << s.error();
+    server_ = std::move(s).value();
+  }
+
+  std::string Url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(server_->port()) + path;
+  }
+
+  /// curl with the test CA trusted; `extra` adds options.
+  CommandResult Curl(const std::string& path, const std::string& extra = "") const {
+    return RunCommand("curl -sS --max-time 10 --cacert " + certs_.Path("ca.crt") + " " + extra + " " +
+               Url(path));
+  }
+
+  TestCertificates certs_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(TlsServerTest, ServesRequestsAndBodiesOverTls) {
+  StartServer(Options());
+  CommandResult r = Curl("/ping");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "pong");
+  // Two requests on one connection (curl reuses it), and a 3 MB body both ways.
+  r = Curl("/ping", "-w '%{num_connects}\\n' " + Url("/ping"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "pong1\npong0\n");  // the second request made no new connection
+  const std::string body_path = certs_.Path("body.bin");
+  {
+    std::ofstream f(body_path, std::ios::binary);
+    for (int i = 0; i < 3 << 20; ++i) f.put(static_cast<char>(i * 7));
+  }
+  r = RunCommand("curl -sS --max-time 20 --cacert " + certs_.Path("ca.crt") + " --data-binary @" +
+          body_path + " -o " + certs_.Path("back.bin") + " " + Url("/echo"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(RunCommand("cmp " + body_path + " " + certs_.Path("back.bin")).status, 0);
+  EXPECT_GE(server_->tls_stats().accepted, 3u);
+}
+
+TEST_F(TlsServerTest, PlainHttpOnTheTlsPortGetsNoAnswerAndIsCounted) {
+  StartServer(Options());
+  CommandResult r = RunCommand("curl -sS --max-time 10 http://127.0.0.1:" +
+                        std::to_string(server_->port()) + "/ping");
+  EXPECT_NE(r.status, 0);
+  EXPECT_THAT(r.output, ::testing::Not(::testing::HasSubstr("pong")));
+  EXPECT_EQ(server_->tls_stats().handshake_failures, 1u);
+  EXPECT_EQ(Curl("/ping").output, "pong");  // still serving
+}
+
+TEST_F(TlsServerTest, TheLoopbackPortRefusesEveryoneButTheFrontEnd) {
+  StartServer(Options());
+  ASSERT_NE(server_->backend_port(), server_->port());
+  testutil::HttpResult r = testutil::Request(server_->backend_port(), "GET", "/ping");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_THAT(r.body, ::testing::Not(::testing::HasSubstr("pong")));
+  EXPECT_EQ(Curl("/ping").output, "pong");
+}
+
+TEST_F(TlsServerTest, ClientCertificatesInEachMode) {
+  const std::string mine = "--cert " + certs_.Path("client.crt") + " --key " + certs_.Path("client.key");
+  const std::string foreign =
+      "--cert " + certs_.Path("client2.crt") + " --key " + certs_.Path("client2.key");
+  struct Case {
+    TlsOptions::ClientAuth auth;
+    bool ca;
+    bool none_ok, mine_ok, foreign_ok;
+  };
+  using A = TlsOptions::ClientAuth;
+  const Case cases[] = {
+      {A::kNone, false, true, true, true},
+      {A::kRequest, false, true, true, true},
+      {A::kRequireAny, false, false, true, true},
+      {A::kVerifyIfGiven, true, true, true, false},
+      {A::kRequireAndVerify, true, false, true, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(static_cast<int>(c.auth));
+    TlsOptions o = Options();
+    o.client_auth = c.auth;
+    if (c.ca) o.client_ca_file = certs_.Path("ca.crt");
+    server_.reset();
+    StartServer(o);
+    EXPECT_EQ(Curl("/ping").output == "pong", c.none_ok);
+    EXPECT_EQ(Curl("/ping", mine).output == "pong", c.mine_ok);
+    EXPECT_EQ(Curl("/ping", foreign).output == "pong", c.foreign_ok);
+  }
+}
+
+TEST_F(TlsServerTest, ProtocolVersionsAreEnforced) {
+  TlsOptions o = Options();
+  o.min_version = 0x0304;  // TLS 1.3 only
+  StartServer(o);
+  EXPECT_EQ(Curl("/ping").output, "pong");
+  EXPECT_NE(Curl("/ping", "--tls-max 1.2").output, "pong");
+  server_.reset();
+  o.min_version = 0x0303;
+  o.max_version = 0x0303;  // TLS 1.2 only
+  StartServer(o);
+  EXPECT_EQ(Curl("/ping", "--tls-max 1.2").output, "pong");
+  EXPECT_NE(Curl("/ping", "--tlsv1.3").output, "pong");
+}
+
+TEST_F(TlsServerTest, SilentClientsAreCutAtTheHandshakeTimeoutAndConnectionsAreBounded) {
+  TlsOptions o = Options();
+  o.handshake_timeout_ms = 300;
+  o.max_connections = 2;
+  StartServer(o);
+  {
+    HttpConnection a(server_->port());
+    HttpConnection b(server_->port());
+    ASSERT_TRUE(a.connected() && b.connected());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both accepted
+    HttpConnection c(server_->port());  // the third is closed at once
+    EXPECT_NE(c.ReadResponse(false).error, "");
+    // The silent ones are closed by the server after the handshake timeout.
+    EXPECT_NE(a.ReadResponse(false).error, "");
+    EXPECT_NE(b.ReadResponse(false).error, "");
+  }
+  const TlsStats s = server_->tls_stats();
+  EXPECT_EQ(s.refused, 1u);
+  EXPECT_EQ(s.handshake_failures, 2u);
+  EXPECT_EQ(Curl("/ping").output, "pong");
+}
+
+TEST_F(TlsServerTest, ARotatedCertificateIsServedWithoutARestart) {
+  StartServer(Options());
+  const std::string ca2 = "--cacert " + certs_.Path("ca2.crt");
+  ASSERT_EQ(Curl("/ping").output, "pong");
+  // Replace the files, as cert-manager or certbot would; the new chain is from ca2.
+  std::filesystem::copy_file(certs_.Path("server2.crt"), certs_.Path("server.crt"),
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(certs_.Path("server2.key"), certs_.Path("server.key"),
+                             std::filesystem::copy_options::overwrite_existing);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the files are checked once a second
+  CommandResult r = RunCommand("curl -sS --max-time 10 " + ca2 + " " + Url("/ping"));
+  EXPECT_EQ(r.output, "pong");
+  EXPECT_NE(Curl("/ping").output, "pong");  // the old CA no longer verifies it
+}
+
+TEST_F(TlsServerTest, StartFailsWithTheFileAndOpenSslsReason) {
+  TlsOptions o = Options();
+  o.key_file = certs_.Path("client.key");  // not the certificate's key
+  HttpServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.tls = o;
+  auto s = HttpServer::Start(options, {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error(), ::testing::HasSubstr("cannot load key_file " + certs_.Path("client.key")));
+  EXPECT_THAT(s.error(), ::testing::HasSubstr("key values mismatch"));
+  o = Options();
+  o.cert_file = certs_.Path("absent.crt");
+  options.tls = o;
+  s = HttpServer::Start(options, {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error(), ::testing::HasSubstr("cannot load cert_file " + certs_.Path("absent.crt")));
+}
+
+}  // namespace
+}  // namespace agx
