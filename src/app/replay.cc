@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "app/version.h"
@@ -14,6 +15,28 @@
 #include "registry/sliding_window.h"
 
 namespace agx {
+namespace {
+
+/// A growable byte buffer whose bytes start uninitialized (std::vector<char> zeroes them).
+class ReadBuffer {
+ public:
+  explicit ReadBuffer(std::size_t n) : data_(std::make_unique_for_overwrite<char[]>(n)), size_(n) {}
+  char* data() { return data_.get(); }
+  std::size_t size() const { return size_; }
+  /// Grows to `n` bytes, keeping the first `keep`.
+  void Grow(std::size_t n, std::size_t keep) {
+    auto bigger = std::make_unique_for_overwrite<char[]>(n);
+    std::memcpy(bigger.get(), data_.get(), keep);
+    data_ = std::move(bigger);
+    size_ = n;
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t size_;
+};
+
+}  // namespace
 
 int RunReplay(const Config& config, ExpositionFormat format,
               const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
@@ -35,8 +58,10 @@ int RunReplay(const Config& config, ExpositionFormat format,
   std::size_t error_lines_printed = 0;
   // Read in large chunks and hand the pipeline views into the chunk: no allocation or copy
   // per line (the parser copies each line into its own padded buffer anyway).
+  // The buffer is not zeroed first: read() fills what is used (zeroing 4 MiB costs 2 % of a
+  // million-event replay).
   constexpr std::size_t kChunk = std::size_t{4} << 20;
-  std::vector<char> buf(kChunk);
+  ReadBuffer buf(kChunk);
   std::vector<std::string_view> views;
   std::vector<std::size_t> view_line_nos;  // file line number of each view
   views.reserve(kBatch);
@@ -78,7 +103,7 @@ int RunReplay(const Config& config, ExpositionFormat format,
     while (true) {
       if (held == buf.size()) {
         if (buf.size() < max_buf) {
-          buf.resize(std::min(max_buf, 2 * buf.size()));
+          buf.Grow(std::min(max_buf, 2 * buf.size()), held);
         } else {  // a line over ingest.max_line_bytes: skip it up to its newline
           skipping = true;
           held = 0;

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/text.h"
+
 namespace agx {
 namespace {
 
@@ -21,7 +23,7 @@ std::string_view EventTypeName(EventType t) {
 bool ParseEventType(std::string_view s, EventType* out) {
   // Called for every event: compare only against the names of the same length.
   for (std::size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i].size() == s.size() && kNames[i][0] == (s.empty() ? 0 : s[0]) && kNames[i] == s) {
+    if (EqualText(kNames[i], s)) {
       *out = static_cast<EventType>(i);
       return true;
     }

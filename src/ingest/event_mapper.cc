@@ -3,9 +3,11 @@
 #include <atomic>
 #include <tuple>
 
+#include "common/text.h"
 #include "ingest/handle_cache.h"
 #include "registry/registry.h"
 #include "registry/sliding_window.h"
+#include "registry/update_batch.h"
 
 namespace agx {
 namespace {
@@ -21,8 +23,8 @@ std::uint64_t NextMapperId() {
 
 // The status values the parser lets through, as bundle slot indexes.
 std::size_t StatusIndex(std::string_view status) {
-  if (status == "success") return 0;
-  if (status == "failure") return 1;
+  if (EqualText(status, "success")) return 0;
+  if (EqualText(status, "failure")) return 1;
   return 2;  // timeout (tool calls only)
 }
 
@@ -33,7 +35,7 @@ constexpr std::string_view kStepOutcomes[] = {"completed", "tool_call_failed", "
 static_assert(std::size(kStepOutcomes) == std::tuple_size_v<decltype(RunBundle::step_outcomes)>);
 std::size_t StepOutcomeIndex(std::string_view outcome) {
   for (std::size_t i = 0; i < std::size(kStepOutcomes); ++i) {
-    if (outcome == kStepOutcomes[i]) return i;
+    if (EqualText(outcome, kStepOutcomes[i])) return i;
   }
   return std::size(kStepOutcomes);
 }
@@ -50,30 +52,34 @@ Handle& Cached(Handle*& slot, Resolve resolve) {
 
 }  // namespace
 
-EventMapper::EventMapper(Registry& registry, TaskWindows& windows,
-                         std::vector<ModelPrice> pricing)
+EventMapper::EventMapper(Registry& registry, TaskWindows& windows, std::vector<ModelPrice> pricing)
     : registry_(registry), windows_(windows), pricing_(std::move(pricing)), id_(NextMapperId()) {}
 
-void EventMapper::Apply(const AgentEvent& e, double now) {
+void EventMapper::Apply(const AgentEvent& e, double now, UpdateBatch& batch) {
   const ExemplarRef ex{e.trace_id, e.span_id, e.ts > 0 ? e.ts : now};
   const std::string_view a = e.agent_id;
   switch (e.type) {
     case EventType::kRun:
-      ApplyRun(e, ex);
+      ApplyRun(e, ex, batch);
       break;
     case EventType::kLlmCall:
-      ApplyLlmCall(e, ex);
+      ApplyLlmCall(e, ex, batch);
       break;
     case EventType::kToolCall: {
       ToolBundle& b = HandleCache::ForThread(id_).Tool(a, e.tool_name);
       const std::string_view labels[] = {a, e.tool_name, e.status};
-      Cached(b.calls[StatusIndex(e.status)], [&](bool* c) -> CounterHandle& {
-        return registry_.Counter(MetricId::kToolCalls, labels, c);
-      }).Inc(1, &ex);
+      batch.Inc(Cached(b.calls[StatusIndex(e.status)],
+                       [&](bool* c) -> CounterHandle& {
+                         return registry_.Counter(MetricId::kToolCalls, labels, c);
+                       }),
+                1, &ex);
       if (e.duration_ms >= 0) {
-        Cached(b.duration, [&](bool* c) -> HistogramHandle& {
-          return registry_.Histogram(MetricId::kToolDuration, std::span(labels, 2), c);
-        }).Observe(e.duration_ms / 1000.0, &ex);
+        batch.Observe(Cached(b.duration,
+                             [&](bool* c) -> HistogramHandle& {
+                               return registry_.Histogram(MetricId::kToolDuration,
+                                                          std::span(labels, 2), c);
+                             }),
+                      e.duration_ms / 1000.0, &ex);
       }
       break;
     }
@@ -81,36 +87,37 @@ void EventMapper::Apply(const AgentEvent& e, double now) {
       const std::string_view labels[] = {a, e.outcome};
       const std::size_t i = StepOutcomeIndex(e.outcome);
       if (i == std::size(kStepOutcomes)) {
-        registry_.Counter(MetricId::kStepOutcomes, labels).Inc();
+        batch.Inc(registry_.Counter(MetricId::kStepOutcomes, labels));
         break;
       }
       RunBundle& b = HandleCache::ForThread(id_).Run(a);
-      Cached(b.step_outcomes[i], [&](bool* c) -> CounterHandle& {
+      batch.Inc(Cached(b.step_outcomes[i], [&](bool* c) -> CounterHandle& {
         return registry_.Counter(MetricId::kStepOutcomes, labels, c);
-      }).Inc();
+      }));
       break;
     }
     case EventType::kHallucination:
-      CachedCounter(MetricId::kHallucinations, {a, e.hallucination_type}).Inc(1, &ex);
+      batch.Inc(CachedCounter(MetricId::kHallucinations, {a, e.hallucination_type}), 1, &ex);
       break;
     case EventType::kRecovery:
-      CachedCounter(MetricId::kRecoveryAttempts, {a, e.strategy}).Inc();
+      batch.Inc(CachedCounter(MetricId::kRecoveryAttempts, {a, e.strategy}));
       break;
     case EventType::kApproval:
-      CachedCounter(MetricId::kApprovals, {a, e.result}).Inc();
+      batch.Inc(CachedCounter(MetricId::kApprovals, {a, e.result}));
       break;
     case EventType::kTask:
-      CachedCounter(MetricId::kTasks, {a, e.task_type, e.outcome}).Inc();
+      batch.Inc(CachedCounter(MetricId::kTasks, {a, e.task_type, e.outcome}));
       windows_.OnTask(a, e.task_type, e.outcome == "completed", e.cost_usd);
       break;
     case EventType::kFeedback:
-      CachedHistogram(MetricId::kFeedbackScore, {a, OrUnknown(e.task_type)}).Observe(e.score, &ex);
+      batch.Observe(CachedHistogram(MetricId::kFeedbackScore, {a, OrUnknown(e.task_type)}), e.score,
+                    &ex);
       break;
     case EventType::kEval:
-      CachedHistogram(MetricId::kEvalScore, {a, e.evaluator}).Observe(e.score, &ex);
+      batch.Observe(CachedHistogram(MetricId::kEvalScore, {a, e.evaluator}), e.score, &ex);
       break;
     case EventType::kUsage:
-      ApplyUsage(e);
+      ApplyUsage(e, batch);
       break;
     case EventType::kCount:
       break;
@@ -121,8 +128,7 @@ CounterHandle& EventMapper::CachedCounter(MetricId id,
                                           std::initializer_list<std::string_view> labels) {
   const std::span<const std::string_view> l(labels.begin(), labels.size());
   SeriesBundle& b = HandleCache::ForThread(id_).Series(static_cast<std::uint8_t>(id), l);
-  return Cached(b.counter,
-                [&](bool* c) -> CounterHandle& { return registry_.Counter(id, l, c); });
+  return Cached(b.counter, [&](bool* c) -> CounterHandle& { return registry_.Counter(id, l, c); });
 }
 
 HistogramHandle& EventMapper::CachedHistogram(MetricId id,
@@ -133,16 +139,20 @@ HistogramHandle& EventMapper::CachedHistogram(MetricId id,
                 [&](bool* c) -> HistogramHandle& { return registry_.Histogram(id, l, c); });
 }
 
-void EventMapper::ApplyRun(const AgentEvent& e, const ExemplarRef& ex) {
+void EventMapper::ApplyRun(const AgentEvent& e, const ExemplarRef& ex, UpdateBatch& batch) {
   const std::string_view labels[] = {e.agent_id, e.status};
   const std::span<const std::string_view> agent(labels, 1);
   RunBundle& b = HandleCache::ForThread(id_).Run(e.agent_id);
-  Cached(b.requests[StatusIndex(e.status) & 1], [&](bool* c) -> CounterHandle& {
-    return registry_.Counter(MetricId::kRequests, labels, c);
-  }).Inc(1, &ex);
+  batch.Inc(Cached(b.requests[StatusIndex(e.status) & 1],
+                   [&](bool* c) -> CounterHandle& {
+                     return registry_.Counter(MetricId::kRequests, labels, c);
+                   }),
+            1, &ex);
   auto observe = [&](HistogramHandle*& slot, MetricId id, double v) {
-    Cached(slot, [&](bool* c) -> HistogramHandle& { return registry_.Histogram(id, agent, c); })
-        .Observe(v, &ex);
+    batch.Observe(
+        Cached(slot,
+               [&](bool* c) -> HistogramHandle& { return registry_.Histogram(id, agent, c); }),
+        v, &ex);
   };
   if (e.duration_ms >= 0) observe(b.duration, MetricId::kRequestDuration, e.duration_ms / 1000.0);
   if (e.steps >= 0) observe(b.steps, MetricId::kReasoningSteps, e.steps);
@@ -152,7 +162,7 @@ void EventMapper::ApplyRun(const AgentEvent& e, const ExemplarRef& ex) {
 // Aggregated usage (e.g. Claude Code's token and cost metrics): tokens and cost as
 // reported. Never priced: the cost arrives as its own usage event, and pricing the tokens
 // too would count it twice.
-void EventMapper::ApplyUsage(const AgentEvent& e) {
+void EventMapper::ApplyUsage(const AgentEvent& e, UpdateBatch& batch) {
   const std::string_view a = e.agent_id;
   const std::string_view m = e.model;
   const std::pair<std::string_view, double> directions[] = {
@@ -162,23 +172,25 @@ void EventMapper::ApplyUsage(const AgentEvent& e) {
       {"cache_creation", e.cache_creation_tokens},
   };
   for (const auto& [name, tokens] : directions) {
-    if (tokens > 0) registry_.Counter(MetricId::kTokens, {a, m, name}).Inc(tokens);
+    if (tokens > 0) batch.Inc(registry_.Counter(MetricId::kTokens, {a, m, name}), tokens);
   }
   if (e.cost_usd >= 0) {
-    registry_.Counter(MetricId::kCost, {a, m}).Inc(e.cost_usd);
+    batch.Inc(registry_.Counter(MetricId::kCost, {a, m}), e.cost_usd);
     if (e.cost_usd > 0) windows_.OnLlmCost(a, e.cost_usd);
   }
 }
 
-void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex) {
+void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex, UpdateBatch& batch) {
   const std::string_view a = e.agent_id;
   const std::string_view m = e.model;
   LlmBundle& b = HandleCache::ForThread(id_).Llm(a, m);
   const std::string_view call_labels[] = {a, m, e.status};
   const std::span<const std::string_view> agent_model(call_labels, 2);
-  Cached(b.calls[StatusIndex(e.status) & 1], [&](bool* c) -> CounterHandle& {
-    return registry_.Counter(MetricId::kLlmCalls, call_labels, c);
-  }).Inc(1, &ex);
+  batch.Inc(Cached(b.calls[StatusIndex(e.status) & 1],
+                   [&](bool* c) -> CounterHandle& {
+                     return registry_.Counter(MetricId::kLlmCalls, call_labels, c);
+                   }),
+            1, &ex);
 
   struct Direction {
     std::string_view name;
@@ -204,9 +216,11 @@ void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex) {
     tokens_total += d.tokens;
     if (d.tokens > 0) {
       const std::string_view labels[] = {a, m, d.name};
-      Cached(b.tokens[i], [&](bool* c) -> CounterHandle& {
-        return registry_.Counter(MetricId::kTokens, labels, c);
-      }).Inc(d.tokens);
+      batch.Inc(Cached(b.tokens[i],
+                       [&](bool* c) -> CounterHandle& {
+                         return registry_.Counter(MetricId::kTokens, labels, c);
+                       }),
+                d.tokens);
     }
     if (price != nullptr) priced_cost += d.tokens * (price->*d.price) / kMillion;
   }
@@ -219,18 +233,22 @@ void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex) {
   } else if (price != nullptr) {
     cost = priced_cost;
   } else if (tokens_total > 0) {
-    registry_.Counter(MetricId::kUnpricedTokens, {m}).Inc(tokens_total);
+    batch.Inc(registry_.Counter(MetricId::kUnpricedTokens, {m}), tokens_total);
   }
   if (cost >= 0) {
-    Cached(b.cost, [&](bool* c) -> CounterHandle& {
-      return registry_.Counter(MetricId::kCost, agent_model, c);
-    }).Inc(cost);
+    batch.Inc(Cached(b.cost,
+                     [&](bool* c) -> CounterHandle& {
+                       return registry_.Counter(MetricId::kCost, agent_model, c);
+                     }),
+              cost);
     if (cost > 0) windows_.OnLlmCost(a, cost);
   }
   if (e.duration_ms >= 0) {
-    Cached(b.latency, [&](bool* c) -> HistogramHandle& {
-      return registry_.Histogram(MetricId::kModelLatency, agent_model, c);
-    }).Observe(e.duration_ms / 1000.0, &ex);
+    batch.Observe(Cached(b.latency,
+                         [&](bool* c) -> HistogramHandle& {
+                           return registry_.Histogram(MetricId::kModelLatency, agent_model, c);
+                         }),
+                  e.duration_ms / 1000.0, &ex);
   }
 }
 

@@ -11,14 +11,23 @@
 #include <initializer_list>
 #include <memory>
 #include <span>
+#include <type_traits>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "common/text.h"
 #include "common/utf8.h"
 #include "ingest/event_fields.h"
 #include "ingest/flat_json.h"
 #include "ingest/json_validate.h"
 
 // How a line is parsed (docs/events.md is the user-facing contract):
+//  0. the fast path (ScanFlat, flat_json.h): a flat line of plain members that is a valid
+//     event is read in one pass straight into the AgentEvent. Any other line, valid or
+//     not, goes through the steps below, which alone define errors and their messages;
 //  1. length, trailing '\r', UTF-8 checks on the raw bytes;
 //  2. the line is copied into a reusable padded buffer and iterated once with simdjson
 //     On-Demand. Every known field is decoded into a slot by its kind (string, number, …)
@@ -621,9 +630,23 @@ std::string_view Quote(std::string_view v, char* buf) {
   return std::string_view(buf, n);
 }
 
-/// `*e = AgentEvent{}`, built in place: the assignment copies a 216-byte constant with
-/// `rep movsq`, which costs more than the rest of a short event's bookkeeping.
-void ResetEvent(AgentEvent* e) { std::construct_at(e); }
+/// `*e = AgentEvent{}`. Every line starts with it, so it is 20 plain 16-byte stores: both
+/// the assignment and construct_at compile to `rep movsq`/`rep stosq` here, whose start-up
+/// costs more than the rest of a short event's bookkeeping.
+void ResetEvent(AgentEvent* e) {
+  static_assert(std::is_trivially_copyable_v<AgentEvent>);
+#if defined(__SSE2__)
+  static_assert(sizeof(AgentEvent) % 16 == 0);
+  alignas(16) static constexpr AgentEvent kFresh{};
+  const auto* src = reinterpret_cast<const __m128i*>(&kFresh);
+  auto* dst = reinterpret_cast<char*>(e);
+  for (std::size_t i = 0; i < sizeof(AgentEvent) / 16; ++i) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16 * i), _mm_load_si128(src + i));
+  }
+#else
+  std::construct_at(e);
+#endif
+}
 
 }  // namespace
 
@@ -643,8 +666,7 @@ struct EventParser::Impl {
   Slot& Touch(F f);
   void ResetSlots();
   void SetString(F f, Slot& s, std::string_view str);
-  bool ScanFlat(std::string_view line, bool* non_ascii);
-  bool FinishFast(AgentEvent* out);
+  bool ScanFlat(std::string_view line, AgentEvent* out, bool* non_ascii);
   simdjson::error_code ReadField(F f, od::value& v);
   RejectReason Check(F f, bool required, std::span<const std::string_view> allowed);
   ParseError Finish(AgentEvent* out);
@@ -731,10 +753,13 @@ void EventParser::Impl::SetString(F f, Slot& s, std::string_view str) {
 }
 
 // The fast path (flat_json.h explains the contract): a flat object of plain members, read
-// straight into the slots. Known keys are matched in place (no scan for their end); trace
-// and span ids are normalized where they stand; numbers are converted while scanned.
-// \return false to hand the line to simdjson, which then decides.
-bool EventParser::Impl::ScanFlat(std::string_view line, bool* non_ascii) {
+// in one pass straight into `out`. Known keys are matched in place (no scan for their end);
+// trace and span ids are normalized where they stand; numbers are converted while scanned.
+// It accepts only valid events: a bad value of a field of the type, a missing required
+// field or a value outside its list returns false like any line it cannot read, and
+// simdjson then parses the line and describes the problem (with the slots and Finish).
+// \return false to hand the line to simdjson, which then decides; `out` is then unspecified.
+bool EventParser::Impl::ScanFlat(std::string_view line, AgentEvent* out, bool* non_ascii) {
   using flat_json::FindStringStop;
   using flat_json::IsSpace;
   const char* const begin = line.data();
@@ -756,16 +781,26 @@ bool EventParser::Impl::ScanFlat(std::string_view line, bool* non_ascii) {
     p += word.size();
     return true;
   };
+  // Per field bit: a value was stored in `out` (written), the field counts as present
+  // (written and, for free text, not ""), its last value was bad (wrong JSON type, out of
+  // range, malformed id or time). Duplicate keys: the last one wins, as in simdjson's path.
+  std::uint32_t written = 0;
+  std::uint32_t present = 0;
+  std::uint32_t bad = 0;
+  std::string_view type_name;
+  auto good = [&](F f, bool counts) {
+    const std::uint32_t bit = Bit(f);
+    written |= bit;
+    bad &= ~bit;
+    present = counts ? present | bit : present & ~bit;
+  };
+  auto set_bad = [&](F f) { bad |= Bit(f); };
 
   skip_space();
   if (p == end || *p != '{') return false;
   ++p;
   skip_space();
-  if (p < end && *p == '}') {
-    ++p;
-    skip_space();
-    return p == end;
-  }
+  if (p < end && *p == '}') return false;  // no type: simdjson reports it
   for (;;) {
     if (p == end || *p != '"') return false;
     F f = F::kCount;
@@ -777,35 +812,52 @@ bool EventParser::Impl::ScanFlat(std::string_view line, bool* non_ascii) {
       // A known key spelled some other way can only be escaped, and that was refused.
       p = q + 1;
     }
-    skip_space();
-    if (p == end || *p != ':') return false;
-    ++p;
+    // `"key":value` without spaces is the rule; spaces take the slower way.
+    if (p < end && *p == ':') {
+      ++p;
+    } else {
+      skip_space();
+      if (p == end || *p != ':') return false;
+      ++p;
+    }
     skip_space();
     if (p == end) return false;
 
     const char c = *p;
-    Slot* s = f == F::kCount ? nullptr : &Touch(f);
-    const Kind kind = f == F::kCount ? Kind::kString : Def(f).kind;
+    const bool known = f != F::kCount;
+    const FieldDef& d = known ? Def(f) : kFields[0];
+    const Kind kind = known ? d.kind : Kind::kString;
     if (c == '"') {
       const std::size_t id_len = kind == Kind::kTraceId ? sizeof(trace_id)
                                  : kind == Kind::kSpanId ? sizeof(span_id)
                                                          : 0;
       char* id = kind == Kind::kTraceId ? trace_id : span_id;
-      if (s != nullptr && id_len > 0 && static_cast<std::size_t>(end - p) > id_len + 1 &&
+      if (known && id_len > 0 && static_cast<std::size_t>(end - p) > id_len + 1 &&
           p[id_len + 1] == '"' && detail::NormalizeHexId({p + 1, id_len}, id_len, id)) {
-        s->state = Slot::kOk;
-        s->str = std::string_view(id, id_len);
+        out->*d.str = std::string_view(id, id_len);
+        good(f, true);
         p += id_len + 2;
       } else {
         const char* q = string_end(p);
         if (q == nullptr) return false;
-        if (s != nullptr) {
-          if (WantsString(kind)) {
-            SetString(f, *s, std::string_view(p + 1, static_cast<std::size_t>(q - p - 1)));
+        const std::string_view value(p + 1, static_cast<std::size_t>(q - p - 1));
+        if (!known) {
+          // ignored
+        } else if (kind == Kind::kString) {
+          if (d.str != nullptr) {
+            out->*d.str = value;
           } else {
-            s->state = Slot::kBad;
-            s->bad = RejectReason::kWrongType;
+            type_name = value;  // F::kType, the only string field without a place in out
           }
+          good(f, !value.empty());
+        } else if (kind == Kind::kTimestamp) {
+          if (detail::ParseRfc3339(value, &(out->*d.num))) {
+            good(f, true);
+          } else {
+            set_bad(f);
+          }
+        } else {
+          set_bad(f);  // a malformed id, or a string where a number belongs
         }
         p = q + 1;
       }
@@ -819,38 +871,40 @@ bool EventParser::Impl::ScanFlat(std::string_view line, bool* non_ascii) {
         ++p;
         digits = 1;
       } else {
-        for (; p < end && IsDigit(*p); ++p, ++digits) m = m * 10 + static_cast<unsigned>(*p - '0');
+        p = flat_json::ScanDigits(p, end, &m, &digits);
       }
       if (p < end && *p == '.') {
         ++p;
-        for (; p < end && IsDigit(*p); ++p, ++frac) m = m * 10 + static_cast<unsigned>(*p - '0');
+        p = flat_json::ScanDigits(p, end, &m, &frac);
         if (frac == 0) return false;
       }
       if (p < end && (IsDigit(*p) || *p == 'e' || *p == 'E')) return false;
       if (digits + frac > 15) return false;
-      if (s != nullptr) {
-        if (WantsNumber(kind)) {
+      if (known) {
+        if (d.num != nullptr) {
           // Whole iff the fraction digits are all 0: with at most 15 significant digits a
           // fraction never rounds to a whole double, so this is v == floor(v), without the
-          // floor (a libm call on baseline x86-64).
-          const bool whole = frac == 0 || m % kPow10Int[frac] == 0;
-          s->num = frac == 0 ? static_cast<double>(m) : static_cast<double>(m) / kPow10[frac];
-          s->state = Slot::kOk;
-          if ((kind == Kind::kCount && !whole) || (kind == Kind::kScore && s->num > 1)) {
-            s->state = Slot::kBad;
-            s->bad = RejectReason::kInvalidValue;
+          // floor (a libm call on baseline x86-64). Asked only of counts: it divides.
+          const double v = frac == 0 ? static_cast<double>(m) : static_cast<double>(m) / kPow10[frac];
+          bool fits = true;
+          if (kind == Kind::kCount) {
+            fits = frac == 0 || m % kPow10Int[frac] == 0;
+          } else if (kind == Kind::kScore) {
+            fits = v <= 1;
+          }
+          if (!fits) {
+            set_bad(f);
+          } else {
+            out->*d.num = v;
+            good(f, true);
           }
         } else {
-          s->state = Slot::kBad;
-          s->bad = RejectReason::kWrongType;
+          set_bad(f);  // a number where a string belongs
         }
       }
     } else if ((c == 't' && literal("true")) || (c == 'f' && literal("false")) ||
                (c == 'n' && literal("null"))) {
-      if (s != nullptr) {
-        s->state = Slot::kBad;
-        s->bad = RejectReason::kWrongType;
-      }
+      if (known) set_bad(f);
     } else {
       return false;  // a nested value, a sign, or not JSON
     }
@@ -864,46 +918,34 @@ bool EventParser::Impl::ScanFlat(std::string_view line, bool* non_ascii) {
     if (*p != '}') return false;
     ++p;
     skip_space();
-    return p == end;
+    if (p != end) return false;
+    break;
   }
-}
 
-// Finish for the common case, without building messages: every field of the type valid,
-// every required one present. \return false when something is wrong; Finish then finds
-// and describes the first problem in rule order.
-bool EventParser::Impl::FinishFast(AgentEvent* out) {
-  const Slot& ts = slots[static_cast<std::size_t>(F::kType)];
-  if (ts.state != Slot::kOk || !ParseEventType(ts.str, &out->type)) return false;
+  // The type's rules. Anything wrong: simdjson's path finds and describes it.
+  if ((present & Bit(F::kType)) == 0 || !ParseEventType(type_name, &out->type)) return false;
   const auto type = static_cast<std::size_t>(out->type);
   const TypeMasks& m = kTypeMasks[type];
-  std::uint32_t present = 0;  // fields of the type that count as present (not "")
-  for (std::size_t i = 0; i < touched_count; ++i) {
-    const auto f = static_cast<F>(touched[i]);
-    const std::uint32_t bit = Bit(f);
-    if ((m.fields & bit) == 0) continue;  // not a field of this type: ignored
-    Slot& s = slots[touched[i]];
-    if (s.state != Slot::kOk) return false;
-    const FieldDef& d = Def(f);
-    if (d.str != nullptr) {
-      if ((m.enumerated & bit) != 0) {
-        bool found = false;
-        for (std::string_view a : kAllowed[type][touched[i]]) {
-          if (a == s.str) {
-            s.str = a;  // static storage
-            found = true;
-            break;
-          }
-        }
-        if (!found) return false;
+  if ((bad & m.fields) != 0 || (m.required & ~present) != 0) return false;
+  for (std::uint32_t e = written & m.enumerated; e != 0; e &= e - 1) {
+    const auto i = static_cast<std::size_t>(std::countr_zero(e));
+    std::string_view& v = out->*kFields[i].str;
+    bool found = false;
+    for (std::string_view a : kAllowed[type][i]) {
+      if (EqualText(a, v)) {
+        v = a;  // static storage
+        found = true;
+        break;
       }
-      if (d.kind != Kind::kString || !s.str.empty()) present |= bit;
-      out->*d.str = s.str;
-    } else {
-      present |= bit;
-      out->*d.num = s.num;
     }
+    if (!found) return false;
   }
-  if ((m.required & ~present) != 0) return false;
+  // Fields of other types are ignored, whatever their content: put back their defaults.
+  for (std::uint32_t e = written & ~m.fields & ~Bit(F::kType); e != 0; e &= e - 1) {
+    const FieldDef& d = kFields[static_cast<std::size_t>(std::countr_zero(e))];
+    if (d.str != nullptr) out->*d.str = {};
+    if (d.num != nullptr) out->*d.num = -1;
+  }
   if (out->type == EventType::kLlmCall && out->status.empty()) out->status = "success";
   return true;
 }
@@ -1048,18 +1090,18 @@ ParseError EventParser::Impl::Parse(std::string_view line, AgentEvent* out) {
     return Fail(RejectReason::kLineTooLong, {std::string_view(n, static_cast<std::size_t>(len))});
   }
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  // The fast path: a flat object of plain members, scanned in one pass (flat_json.h).
-  // Anything else, and every line that is not valid UTF-8, goes to simdjson below (which
-  // starts over: the slots the scan filled are reset).
-  ResetSlots();
+  // The fast path: a flat object of plain members that is a valid event, scanned in one
+  // pass (flat_json.h). Anything else, and every line that is not valid UTF-8, goes to
+  // simdjson below, which starts over.
   // Only strings may hold bytes >= 0x80 in a line the scan accepts; the scan notes them,
   // and only then is the line checked for UTF-8 (a cheap test for the usual ASCII line).
-  bool non_ascii = false;
-  if (fast_path && ScanFlat(line, &non_ascii) &&
-      (!non_ascii || simdjson::validate_utf8(line.data(), line.size()))) {
-    if (FinishFast(out)) return {};
+  if (fast_path) {
+    bool non_ascii = false;
+    if (ScanFlat(line, out, &non_ascii) &&
+        (!non_ascii || simdjson::validate_utf8(line.data(), line.size()))) {
+      return {};
+    }
     ResetEvent(out);
-    return Finish(out);
   }
   return ParseWithSimdjson(line, out);
 }

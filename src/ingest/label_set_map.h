@@ -88,19 +88,39 @@ class LabelSetMap {
     return x ^ (x >> 29);
   }
 
+  /// The last 1 to 7 bytes of a value as fixed-size loads (a copy of variable length into a
+  /// word stalls the load that follows it): overlapping halves, or first/middle/last byte.
+  static std::uint64_t LoadShort(const char* p, std::size_t n) {
+    if (n >= 4) {
+      std::uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      return a | (std::uint64_t{b} << 32);
+    }
+    return std::uint64_t{static_cast<unsigned char>(p[0])} |
+           std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 |
+           std::uint64_t{static_cast<unsigned char>(p[n - 1])} << 16;
+  }
+
   std::uint64_t Hash(std::initializer_list<std::string_view> parts) const {
     std::uint64_t h = seed_;
     for (std::string_view p : parts) {
-      h = Mix(h ^ p.size());
+      const std::size_t n = p.size();
+      h = Mix(h ^ n);
       std::size_t i = 0;
-      for (; i + 8 <= p.size(); i += 8) {
+      for (; i + 8 <= n; i += 8) {
         std::uint64_t w;
         std::memcpy(&w, p.data() + i, 8);
         h = Mix(h ^ w);
       }
-      if (i < p.size()) {
-        std::uint64_t w = 0;
-        std::memcpy(&w, p.data() + i, p.size() - i);
+      if (i < n) {
+        // The tail: the value's last 8 bytes when it has them (overlapping the last word).
+        std::uint64_t w;
+        if (n >= 8) {
+          std::memcpy(&w, p.data() + n - 8, 8);
+        } else {
+          w = LoadShort(p.data(), n);
+        }
         h = Mix(h ^ w ^ 0xff);
       }
     }

@@ -8,6 +8,7 @@
 #include "ingest/event_parser.h"
 #include "registry/registry.h"
 #include "registry/sliding_window.h"
+#include "registry/update_batch.h"
 #include "state/wal.h"
 
 namespace agx {
@@ -23,6 +24,13 @@ double NowSeconds() {
 EventParser& ThreadParser() {
   thread_local EventParser parser(std::size_t{1} << 40);
   return parser;
+}
+
+// One update batch per thread (update_batch.h): a batch of lines touches each series once.
+// Empty between ApplyLocked calls, so pipelines (and registries) may share it.
+UpdateBatch& ThreadBatch() {
+  thread_local UpdateBatch batch;
+  return batch;
 }
 
 
@@ -78,6 +86,13 @@ void Pipeline::ApplyLocked(Source source, std::span<const std::string_view> line
                            bool want_errors, BatchResult* out) {
   EventParser& parser = ThreadParser();
   parser.set_max_depth(max_json_depth_);  // the parser is per thread, shared by pipelines
+  UpdateBatch& batch = ThreadBatch();
+  // Applied however this returns: the batch must be empty before the caller's lock is
+  // released (a snapshot then sees the batch whole) and before another pipeline uses it.
+  struct FlushAtExit {
+    UpdateBatch& b;
+    ~FlushAtExit() { b.Flush(); }
+  } flush_at_exit{batch};
   AgentEvent event;
   const double now = NowSeconds();
   const auto s = static_cast<std::size_t>(source);
@@ -100,8 +115,8 @@ void Pipeline::ApplyLocked(Source source, std::span<const std::string_view> line
       }
       continue;
     }
-    mapper_.Apply(event, now);
-    events_[s][static_cast<std::size_t>(event.type)]->Inc();
+    mapper_.Apply(event, now, batch);
+    batch.Inc(*events_[s][static_cast<std::size_t>(event.type)]);
     ++out->accepted;
   }
 }

@@ -14,7 +14,7 @@ bool HasExemplar(bool enabled, const ExemplarRef* ref) {
 
 }  // namespace
 
-void ExemplarSlot::Record(const ExemplarRef& ref, double v) {
+void ExemplarSlot::RecordAny(const ExemplarRef& ref, double v) {
   // Ids longer than the slots are malformed: drop the exemplar rather than store a wrong id.
   // With 32 + 16 chars the label set (names included) is at most 63 code points, well
   // within OpenMetrics' limit of 128.
@@ -57,6 +57,14 @@ void CounterHandle::Inc(double v, const ExemplarRef* ex) {
   }
 }
 
+void CounterHandle::AddBatch(double sum, const ExemplarSlot& latest) {
+  c_.Increment(sum);
+  if (exemplars_ && latest.set) {
+    std::lock_guard lock(mu_);
+    slot_ = latest;
+  }
+}
+
 double CounterHandle::Value() const { return c_.Value(); }
 
 std::optional<Exemplar> CounterHandle::GetExemplar() const {
@@ -80,11 +88,25 @@ void HistogramHandle::Observe(double v, const ExemplarRef* ex) {
   if (!std::isfinite(v)) return;
   h_.Observe(v);
   if (HasExemplar(exemplars_, ex)) {
-    // Same rule as prometheus::Histogram::Observe: the first bound >= v, else +Inf.
-    const auto bucket = static_cast<std::size_t>(
-        std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
+    const std::size_t bucket = BucketOf(v);
     std::lock_guard lock(mu_);
     slots_[bucket].Record(*ex, v);
+  }
+}
+
+void HistogramHandle::ObserveBatch(std::uint32_t count, const std::vector<double>& increments,
+                                   double sum, double last, std::span<const ExemplarSlot> latest) {
+  if (count == 0) return;
+  // One observation: Observe touches one bucket where ObserveMultiple updates them all.
+  if (count == 1) {
+    h_.Observe(last);
+  } else {
+    h_.ObserveMultiple(increments, sum);
+  }
+  if (!exemplars_ || latest.size() != slots_.size()) return;
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < latest.size(); ++i) {
+    if (latest[i].set) slots_[i] = latest[i];
   }
 }
 

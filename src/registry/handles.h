@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -37,9 +38,27 @@ struct ExemplarSlot {
   double value = 0;
   double timestamp = 0;
 
-  void Record(const ExemplarRef& ref, double v);
+  void Record(const ExemplarRef& ref, double v) {
+    // The usual ids, 32 and 16 hex digits: fixed-size copies the compiler inlines.
+    if (ref.trace_id.size() == 32 && ref.span_id.size() == 16) {
+      std::memcpy(trace_id.data(), ref.trace_id.data(), 32);
+      std::memcpy(span_id.data(), ref.span_id.data(), 16);
+      trace_len = 32;
+      span_len = 16;
+      value = v;
+      timestamp = ref.timestamp > 0 && ref.timestamp <= kMaxTimestamp ? ref.timestamp : 0;
+      set = true;
+      return;
+    }
+    RecordAny(ref, v);
+  }
   std::optional<Exemplar> Get() const;
   void Load(const Exemplar& e);
+
+ private:
+  // Finite timestamps only: a comparison that NaN and +Inf both fail.
+  static constexpr double kMaxTimestamp = 1.7976931348623157e308;
+  void RecordAny(const ExemplarRef& ref, double v);
 };
 
 /// A lock for critical sections of a few dozen instructions, one byte instead of
@@ -67,6 +86,11 @@ class CounterHandle {
   double Value() const;
   std::optional<Exemplar> GetExemplar() const;
   void LoadExemplar(const Exemplar& e);
+  bool exemplars() const { return exemplars_; }
+
+  /// Adds a batch's combined, already validated increments (UpdateBatch): one atomic update,
+  /// and `latest` (if set) replaces the exemplar.
+  void AddBatch(double sum, const ExemplarSlot& latest);
 
  private:
   prometheus::Counter c_;
@@ -88,6 +112,23 @@ class HistogramHandle {
   void Read(std::vector<std::uint64_t>* cumulative_counts, double* sum) const;
   void LoadExemplars(const std::vector<std::optional<Exemplar>>& e);
   prometheus::Histogram& metric() { return h_; }
+  bool exemplars() const { return exemplars_; }
+  std::span<const double> bounds() const { return bounds_; }
+  /// The bucket `v` (finite) falls into: the first bound >= v, else +Inf (bounds().size()),
+  /// the rule of prometheus::Histogram::Observe. Counted without branches: the bounds
+  /// ascend, so those below v are a prefix.
+  std::size_t BucketOf(double v) const {
+    std::size_t i = 0;
+    for (double b : bounds_) i += b < v;
+    return i;
+  }
+
+  /// Adds a batch's observations (UpdateBatch), already validated and sorted into buckets:
+  /// `count` of them, `increments` per bucket (+Inf last), their `sum`, the value `last`
+  /// (enough when count is 1), and per bucket the latest exemplar (`latest` is empty, or
+  /// one slot per bucket; slots not set are skipped).
+  void ObserveBatch(std::uint32_t count, const std::vector<double>& increments, double sum,
+                    double last, std::span<const ExemplarSlot> latest);
 
  private:
   prometheus::Histogram h_;

@@ -64,5 +64,53 @@ TEST(FlatJsonTest, FindStringStopNeverReadsPastTheView) {
   }
 }
 
+TEST(FlatJsonTest, EightDigitsCountsAndConvertsTheLeadingDigits) {
+  // Every count of leading digits, followed by every kind of byte that ends a number
+  // (and bytes that borrow or carry in the SWAR test: 0x00, '/', ':', 0xff).
+  const std::string digits = "9876543210";
+  for (int n = 0; n <= 8; ++n) {
+    for (char stop : {'.', ',', '}', 'e', ' ', '/', ':', '\x00', '\xff', '\xba'}) {
+      std::string s = digits.substr(0, static_cast<std::size_t>(n)) + stop + "12345678";
+      std::uint64_t value = 123;
+      const int got = EightDigits(s.data(), &value);
+      const int expected_n = n;
+      ASSERT_EQ(got, expected_n) << s;
+      const std::uint64_t expected =
+          expected_n == 0 ? 0 : std::stoull(s.substr(0, static_cast<std::size_t>(expected_n)));
+      EXPECT_EQ(value, expected) << s;
+    }
+  }
+  std::uint64_t value = 0;
+  EXPECT_EQ(EightDigits("00000007x", &value), 8);
+  EXPECT_EQ(value, 7u);
+  EXPECT_EQ(EightDigits("99999999", &value), 8);
+  EXPECT_EQ(value, 99999999u);
+}
+
+TEST(FlatJsonTest, ScanDigitsMatchesTheByteLoopAtEveryLengthAndEnd) {
+  for (std::size_t len = 0; len <= 20; ++len) {
+    for (std::size_t tail = 0; tail <= 9; ++tail) {
+      std::string s;
+      for (std::size_t i = 0; i < len; ++i) s += static_cast<char>('1' + (i * 7) % 9);
+      s += std::string(tail, 'x');
+      std::uint64_t m = 0, ref = 0;
+      int count = 0;
+      const char* end = ScanDigits(s.data(), s.data() + s.size(), &m, &count);
+      for (std::size_t i = 0; i < len; ++i) ref = ref * 10 + static_cast<unsigned>(s[i] - '0');
+      EXPECT_EQ(end, s.data() + len) << s;
+      EXPECT_EQ(count, static_cast<int>(len)) << s;
+      EXPECT_EQ(m, ref) << s;  // wraps alike past 19 digits
+    }
+  }
+  // Never reads past the view: digits right after it are not taken.
+  const std::string buf = "1234567890123456789";
+  for (std::size_t len = 0; len <= buf.size(); ++len) {
+    std::uint64_t m = 0;
+    int count = 0;
+    EXPECT_EQ(ScanDigits(buf.data(), buf.data() + len, &m, &count), buf.data() + len);
+    EXPECT_EQ(count, static_cast<int>(len));
+  }
+}
+
 }  // namespace
 }  // namespace agx::flat_json

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "registry/registry.h"
+#include "registry/update_batch.h"
 
 namespace {
 
@@ -70,6 +71,29 @@ TEST(RegistryNoAllocTest, TruncatedAndOverflowedUpdatesDoNotAllocateOnceWarm) {
               for (int i = 0; i < 100; ++i) update();
             }),
             0);
+}
+
+TEST(RegistryNoAllocTest, AWarmUpdateBatchDoesNotAllocate) {
+  Registry r;
+  UpdateBatch batch;
+  const ExemplarRef ex{"0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1};
+  CounterHandle& c = r.Counter(MetricId::kRequests, {"agent", "ok"});
+  HistogramHandle& h = r.Histogram(MetricId::kRequestDuration, {"agent"});
+  HistogramHandle& other = r.Histogram(MetricId::kToolCallsPerRun, {"agent"});  // other bounds
+  const auto one_batch = [&] {
+    for (int i = 0; i < 100; ++i) {
+      batch.Inc(c, 1, &ex);
+      batch.Observe(h, 0.3 * i, &ex);
+      batch.Observe(other, i, &ex);
+    }
+    batch.Flush();
+  };
+  one_batch();  // sizes the entries and their bucket vectors
+  EXPECT_EQ(AllocationsDuring([&] {
+              for (int i = 0; i < 100; ++i) one_batch();
+            }),
+            0);
+  EXPECT_EQ(c.Value(), 10100);
 }
 
 }  // namespace
