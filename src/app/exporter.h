@@ -19,6 +19,7 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "http/tls_frontend.h"
+#include "registry/snapshot.h"
 
 namespace agx {
 
@@ -110,6 +111,11 @@ class Exporter {
   std::uint64_t otlp_tail_rotations_seen_ = 0;
   std::uint64_t otlp_tail_truncations_seen_ = 0;
   TlsStats tls_seen_;  // guarded by scrape_mu_
+  // The last scrape's snapshot, refilled in place by the next one (Registry::CollectInto):
+  // a warm scrape then allocates nothing per series. A scrape that finds it in use by a
+  // concurrent one builds its own.
+  std::mutex scrape_snapshot_mu_;
+  agx::Snapshot scrape_snapshot_;  // guarded by scrape_snapshot_mu_
 };
 
 }  // namespace agx

@@ -111,7 +111,10 @@ HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
     if (tls_) MirrorTlsStats();
   }
   if (wal_) registry_->Gauge(MetricId::kWalBytes, {}).Set(static_cast<double>(wal_->bytes()));
-  agx::Snapshot snapshot = registry_->Collect();
+  std::unique_lock kept(scrape_snapshot_mu_, std::try_to_lock);
+  agx::Snapshot own;
+  agx::Snapshot& snapshot = kept.owns_lock() ? scrape_snapshot_ : own;
+  registry_->CollectInto(&snapshot);
   AppendProcessMetrics(&snapshot);
   ExpositionFormat format = Negotiate(req.Header("accept"));
   HttpResponse resp;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/allocator.h"
 #include "common/number_format.h"
 #include "exposition/exposition.h"
 #include "exposition/write_util.h"
@@ -97,6 +98,7 @@ void WriteExposition(const Snapshot& snapshot, ExpositionFormat format, std::str
     estimate += f.help.size() + 64 + f.series.size() * per_series;
   }
   out->reserve(out->size() + estimate);
+  AdviseHugePages(out->data(), out->capacity());
   if (format == ExpositionFormat::kOpenMetrics) {
     WriteOpenMetrics(snapshot, out);
   } else {

@@ -42,6 +42,19 @@ std::optional<Exemplar> ExemplarSlot::Get() const {
   return e;
 }
 
+void ExemplarSlot::GetInto(std::optional<Exemplar>* out) const {
+  if (!set) {
+    out->reset();
+    return;
+  }
+  if (!out->has_value()) out->emplace();
+  Exemplar& e = **out;
+  e.trace_id.assign(trace_id.data(), trace_len);
+  e.span_id.assign(span_id.data(), span_len);
+  e.value = value;
+  e.timestamp = timestamp;
+}
+
 void ExemplarSlot::Load(const Exemplar& e) {
   if (!std::isfinite(e.value)) return;
   const ExemplarRef ref{e.trace_id, e.span_id, e.timestamp};
@@ -70,6 +83,11 @@ double CounterHandle::Value() const { return c_.Value(); }
 std::optional<Exemplar> CounterHandle::GetExemplar() const {
   std::lock_guard lock(mu_);
   return slot_.Get();
+}
+
+void CounterHandle::ReadExemplar(std::optional<Exemplar>* out) const {
+  std::lock_guard lock(mu_);
+  slot_.GetInto(out);
 }
 
 void CounterHandle::LoadExemplar(const Exemplar& e) {
@@ -117,6 +135,16 @@ std::vector<std::optional<Exemplar>> HistogramHandle::GetExemplars() const {
   std::lock_guard lock(mu_);
   for (const auto& s : slots_) out.push_back(s.Get());
   return out;
+}
+
+void HistogramHandle::ReadExemplars(std::vector<std::optional<Exemplar>>* out) const {
+  if (!exemplars_) {
+    out->clear();
+    return;
+  }
+  out->resize(slots_.size());
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i].GetInto(&(*out)[i]);
 }
 
 void HistogramHandle::Read(std::vector<std::uint64_t>* cumulative_counts, double* sum) const {

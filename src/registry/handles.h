@@ -53,6 +53,8 @@ struct ExemplarSlot {
     RecordAny(ref, v);
   }
   std::optional<Exemplar> Get() const;
+  /// As `*out = Get()`, reusing the strings `*out` already holds (no allocation when warm).
+  void GetInto(std::optional<Exemplar>* out) const;
   void Load(const Exemplar& e);
 
  private:
@@ -85,6 +87,8 @@ class CounterHandle {
   void Inc(double v = 1, const ExemplarRef* ex = nullptr);
   double Value() const;
   std::optional<Exemplar> GetExemplar() const;
+  /// As `*out = GetExemplar()`, reusing `*out`'s storage.
+  void ReadExemplar(std::optional<Exemplar>* out) const;
   void LoadExemplar(const Exemplar& e);
   bool exemplars() const { return exemplars_; }
 
@@ -108,6 +112,8 @@ class HistogramHandle {
   void Observe(double v, const ExemplarRef* ex = nullptr);
   /// Empty for a metric without exemplars, else one per bucket (+Inf last).
   std::vector<std::optional<Exemplar>> GetExemplars() const;
+  /// As `*out = GetExemplars()`, reusing `*out`'s storage.
+  void ReadExemplars(std::vector<std::optional<Exemplar>>* out) const;
   /// Cumulative bucket counts (+Inf last) and the sum.
   void Read(std::vector<std::uint64_t>* cumulative_counts, double* sum) const;
   void LoadExemplars(const std::vector<std::optional<Exemplar>>& e);

@@ -74,17 +74,28 @@ using SeriesEntry = SeriesMap::value_type;
 
 /// Splits a key back into its label values (undoing AppendKeyPart's escapes).
 void DecodeKey(std::string_view key, std::size_t n, std::vector<std::string>* values) {
-  values->assign(n, std::string());
+  // Reuses the strings already in `values` (a kept snapshot decodes without allocating).
+  values->resize(n);
+  for (std::string& v : *values) v.clear();
   if (n == 0) return;
   std::size_t part = 0;
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    char c = key[i];
-    if (c == kSep) {
+  std::size_t i = 0;
+  while (i < key.size()) {
+    // A run of plain bytes at once, then the separator or escape that ends it.
+    std::size_t j = i;
+    while (j < key.size() && key[j] != kSep && key[j] != kEsc) ++j;
+    (*values)[part].append(key.data() + i, j - i);
+    if (j == key.size()) break;
+    if (key[j] == kSep) {
       if (++part >= n) return;  // cannot happen for keys built by BuildKey
-      continue;
+      i = j + 1;
+    } else if (j + 1 < key.size()) {
+      (*values)[part].push_back(key[j + 1]);  // an escaped byte
+      i = j + 2;
+    } else {
+      (*values)[part].push_back(key[j]);  // a trailing escape byte, kept as the old loop did
+      i = j + 1;
     }
-    if (c == kEsc && i + 1 < key.size()) c = key[++i];
-    (*values)[part].push_back(c);
   }
 }
 
@@ -330,14 +341,21 @@ std::span<const double> Registry::Buckets(MetricId id) const {
 
 Snapshot Registry::Collect() const {
   Snapshot out;
-  out.families.reserve(kMetricCount);
-  for (const MetricState& m : impl_->metrics) {
-    FamilySnapshot f;
-    f.name = m.spec->name;
+  CollectInto(&out);
+  return out;
+}
+
+void Registry::CollectInto(Snapshot* out) const {
+  out->families.resize(kMetricCount);
+  for (std::size_t mi = 0; mi < kMetricCount; ++mi) {
+    const MetricState& m = impl_->metrics[mi];
+    FamilySnapshot& f = out->families[mi];
+    f.name.assign(m.spec->name);
     f.type = m.spec->type;
-    f.help = m.spec->help;
-    f.label_names.assign(m.spec->labels.begin(), m.spec->labels.end());
-    f.bounds = m.bounds;
+    f.help.assign(m.spec->help);
+    f.label_names.resize(m.spec->labels.size());
+    for (std::size_t i = 0; i < m.spec->labels.size(); ++i) f.label_names[i].assign(m.spec->labels[i]);
+    f.bounds.assign(m.bounds.begin(), m.bounds.end());
     {
       // Held while reading values: RemoveGauge may otherwise free a series under us.
       std::shared_lock lock(m.mu);
@@ -357,25 +375,33 @@ Snapshot Registry::Collect() const {
         SeriesSnapshot& ss = f.series[i];
         DecodeKey(key, f.label_names.size(), &ss.label_values);
         // Exemplars first: an exemplar is recorded after its update, so the values read
-        // afterwards always include the observation an exemplar points to.
+        // afterwards always include the observation an exemplar points to. Fields of other
+        // types are cleared: the slot may have held another metric's series before.
         switch (m.spec->type) {
           case MetricType::kCounter:
-            ss.exemplar = s.c->GetExemplar();
+            s.c->ReadExemplar(&ss.exemplar);
             ss.value = s.c->Value();
+            ss.bucket_counts.clear();
+            ss.bucket_exemplars.clear();
+            ss.sum = 0;
             break;
           case MetricType::kGauge:
             ss.value = s.g->Value();
+            ss.exemplar.reset();
+            ss.bucket_counts.clear();
+            ss.bucket_exemplars.clear();
+            ss.sum = 0;
             break;
           case MetricType::kHistogram:
-            ss.bucket_exemplars = s.h->GetExemplars();
+            s.h->ReadExemplars(&ss.bucket_exemplars);
             s.h->Read(&ss.bucket_counts, &ss.sum);
+            ss.value = 0;
+            ss.exemplar.reset();
             break;
         }
       }
     }
-    out.families.push_back(std::move(f));
   }
-  return out;
 }
 
 }  // namespace agx

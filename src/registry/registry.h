@@ -81,6 +81,10 @@ class Registry {
   /// \return every catalogue family in catalogue order (families with no series included,
   /// with empty `series`), series sorted by label values, exemplars attached.
   Snapshot Collect() const;
+  /// As `*out = Collect()`, reusing the storage `*out` holds from an earlier call: a scrape
+  /// that keeps its snapshot allocates nothing for series it has seen before. Families
+  /// appended to `*out` after the catalogue's are dropped.
+  void CollectInto(Snapshot* out) const;
 
   /// Adds the counter and histogram values of `snapshot` (and sets its gauges and exemplars)
   /// into this registry. Used once at start-up to restore persisted state. Families or

@@ -49,7 +49,7 @@ struct FileTailer::Impl {
   Impl(TailOptions o, TailSink* s)
       : options(std::move(o)),
         sink(s),
-        chunk(std::max<std::size_t>(options.read_chunk_bytes, 1)),
+        chunk_size(std::max<std::size_t>(options.read_chunk_bytes, 1)),
         stdin_wanted(std::find(options.patterns.begin(), options.patterns.end(), "-") !=
                      options.patterns.end()) {
     if (stdin_wanted) {
@@ -76,7 +76,14 @@ struct FileTailer::Impl {
 
   TailOptions options;
   TailSink* sink;
-  std::vector<char> chunk;                     // the one read buffer, reused for every read
+  // The one read buffer, reused for every read. Allocated at the first read, not zeroed: a
+  // tailer with nothing to read (no files configured) keeps no megabyte of idle memory.
+  std::size_t chunk_size;
+  std::unique_ptr<char[]> chunk_buf;
+  char* chunk() {
+    if (!chunk_buf) chunk_buf = std::make_unique_for_overwrite<char[]>(chunk_size);
+    return chunk_buf.get();
+  }
   std::vector<std::string_view> lines;         // reused for every delivery
   std::vector<std::unique_ptr<Source>> files;  // in the order they were opened
   std::map<FileId, Source*> by_id;
@@ -223,11 +230,11 @@ std::uint64_t FileTailer::Impl::StartOfLastLine(int fd, std::uint64_t size) {
   std::uint64_t limit = size > window ? size - window : 0;
   std::uint64_t end = size;
   while (end > limit) {
-    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), end - limit));
-    ssize_t r = pread(fd, chunk.data(), n, static_cast<off_t>(end - n));
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, end - limit));
+    ssize_t r = pread(fd, chunk(), n, static_cast<off_t>(end - n));
     if (r != static_cast<ssize_t>(n)) return size;
     for (std::size_t i = n; i-- > 0;) {
-      if (chunk[i] == '\n') return end - n + i + 1;
+      if (chunk_buf[i] == '\n') return end - n + i + 1;
     }
     end -= n;
   }
@@ -248,7 +255,7 @@ std::size_t FileTailer::Impl::ReadFile(Source& s) {
   }
   std::size_t total = 0;
   while (total < kMaxBytesPerSourcePerPoll) {
-    ssize_t n = pread(s.fd, chunk.data(), chunk.size(), static_cast<off_t>(s.read_pos));
+    ssize_t n = pread(s.fd, chunk(), chunk_size, static_cast<off_t>(s.read_pos));
     if (n < 0) {
       if (errno == EINTR) continue;
       ReportError(s, "tail: read failed", errno);
@@ -258,7 +265,7 @@ std::size_t FileTailer::Impl::ReadFile(Source& s) {
     if (n == 0) break;
     total += static_cast<std::size_t>(n);
     Deliver(s, static_cast<std::size_t>(n));
-    if (static_cast<std::size_t>(n) < chunk.size()) break;  // short read: at EOF for now
+    if (static_cast<std::size_t>(n) < chunk_size) break;  // short read: at EOF for now
   }
   return total;
 }
@@ -276,7 +283,7 @@ std::size_t FileTailer::Impl::ReadStdin() {
       break;
     }
     if (ready == 0) break;  // nothing available now
-    ssize_t n = read(s.fd, chunk.data(), chunk.size());
+    ssize_t n = read(s.fd, chunk(), chunk_size);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       ReportError(s, "tail: cannot read stdin", errno);
@@ -300,7 +307,7 @@ std::size_t FileTailer::Impl::ReadStdin() {
 void FileTailer::Impl::Deliver(Source& s, std::size_t n) {
   std::uint64_t start = s.read_pos;
   s.read_pos += n;
-  LineSplitter::Result r = s.splitter.Split(std::string_view(chunk.data(), n), &lines);
+  LineSplitter::Result r = s.splitter.Split(std::string_view(chunk(), n), &lines);
   if (!r.any_newline) return;  // nothing completed: the position does not move
   s.pos.offset = start + r.complete_bytes;
   sink->OnLines(s.pos, lines, r.oversized);

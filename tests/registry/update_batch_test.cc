@@ -54,7 +54,7 @@ TEST(UpdateBatchTest, NothingIsVisibleBeforeFlushAndEverythingAfter) {
   EXPECT_FALSE(exemplars[0].has_value());
   EXPECT_EQ(exemplars[1], (Exemplar{t, s, 1.5, 100}));
   EXPECT_FALSE(exemplars[3].has_value());  // 7 came without trace context
-  batch.Flush();  // an empty flush changes nothing
+  batch.Flush();                           // an empty flush changes nothing
   EXPECT_EQ(c.Value(), 7);
 }
 
@@ -68,8 +68,8 @@ TEST(UpdateBatchTest, KeepsTheLatestExemplarPerCounterAndPerBucket) {
     traces.push_back(Trace(i));
     spans.push_back(Span(i));
   }
-  const ExemplarRef e0{traces[0], spans[0], 10}, e1{traces[1], spans[1], 11},
-      e2{traces[2], "", 12}, e3{traces[3], spans[3], 13};
+  const ExemplarRef e0{traces[0], spans[0], 10}, e1{traces[1], spans[1], 11}, e2{traces[2], "", 12},
+      e3{traces[3], spans[3], 13};
   batch.Inc(c, 1, &e0);
   batch.Inc(c, 2, &e1);
   batch.Inc(c, 5);  // no trace context: the exemplar stays e1's
