@@ -41,6 +41,16 @@ class HttpAdmissionTest : public ::testing::Test {
     server_ = std::move(server).value();
   }
 
+  /// Waits (up to 10 s) until `n` requests hold a slot: a slot is taken when a worker picks
+  /// the request up, and given back just after the reply is sent.
+  int WaitInFlight(int n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (admission_->in_flight() != n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return admission_->in_flight();
+  }
+
   std::shared_ptr<Admission> admission_;
   std::unique_ptr<HttpServer> server_;
 };
@@ -50,14 +60,11 @@ TEST_F(HttpAdmissionTest, ASlowUploadHoldsTheOnlySlotAndOthersGet429WithoutBeing
   ASSERT_TRUE(slow.connected());
   ASSERT_TRUE(slow.SendRaw(
       "POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"));  // 7 bytes owed
-  // Once the slow request has taken the slot, every other request is turned away.
-  HttpResult busy;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    busy = Request(server_->port(), "POST", "/ingest", {}, "quick");
-    if (busy.status == 429) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  // Wait until the slow request holds the slot before sending another: a request sent
+  // earlier may reach a worker first and take it (then the slow one gets the 429).
+  ASSERT_EQ(WaitInFlight(1), 1);
+  // Every other request is now turned away.
+  HttpResult busy = Request(server_->port(), "POST", "/ingest", {}, "quick");
   ASSERT_EQ(busy.status, 429) << busy.error << busy.body;
   EXPECT_EQ(busy.Header("retry-after"), "1");
   EXPECT_EQ(busy.Header("content-type"), "application/json");
@@ -69,9 +76,9 @@ TEST_F(HttpAdmissionTest, ASlowUploadHoldsTheOnlySlotAndOthersGet429WithoutBeing
   HttpResult done = slow.ReadResponse(false);
   EXPECT_EQ(done.status, 200);
   EXPECT_EQ(done.body, "got abcdefghij\n");
-  // The slot is free again.
+  // The slot is free again (it is released just after the reply is sent).
   EXPECT_EQ(Request(server_->port(), "POST", "/ingest", {}, "quick").status, 200);
-  EXPECT_EQ(admission_->in_flight(), 0);
+  EXPECT_EQ(WaitInFlight(0), 0);
 }
 
 TEST_F(HttpAdmissionTest, AClientThatGoesAwayMidBodyReleasesItsSlot) {
@@ -100,7 +107,7 @@ TEST_F(HttpAdmissionTest, OversizedBodiesAreAnsweredByTheRoutesErrorHandler) {
   r = Request(server_->port(), "POST", "/plain", {}, "12345");
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.body, "request body of 5 bytes exceeds the limit of 4\n");
-  EXPECT_EQ(admission_->in_flight(), 0);
+  EXPECT_EQ(WaitInFlight(0), 0);
 }
 
 }  // namespace
