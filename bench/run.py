@@ -686,7 +686,7 @@ def render(args, info, vers, res, events_bytes):
         L += ["## Targets of issue 6 (2-core machine)", "", "| Target | Measured | |", "|---|---:|---|"]
         L += ["| %s | %s | %s |" % (name, value, met(ok)) for name, value, ok in targets]
         if not all(ok for _, _, ok in targets):
-            L += ["", "Where a target is not met, [bench/README.md](README.md#where-replay-stands) says by how much "
+            L += ["", "Where a target is not met, [bench/README.md](README.md#where-the-time-goes) says by how much "
                   "and what the profile shows limits it."]
         L.append("")
     return "\n".join(L)
