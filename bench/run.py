@@ -152,8 +152,13 @@ def versions(args):
     mt = subprocess.run([args.mtail, "--version"], capture_output=True, text=True).stdout.strip()
     m = re.search(r"mtail version (\S+)", mt)
     py = subprocess.run([PYTHON, "--version"], capture_output=True, text=True).stdout.strip()
-    tree = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty", "--abbrev=12"],
+    tree = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"],
                           capture_output=True, text=True).stdout.strip() or "unknown"
+    # Changes other than the results file itself (which the last run rewrote) make it dirty.
+    changed = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                             capture_output=True, text=True).stdout.splitlines()
+    if any(not line.endswith("bench/RESULTS.md") for line in changed if line.strip()):
+        tree += "-dirty"
     return {
         "agent_exporter": "%s, work tree %s" % (exp.replace("agent_exporter, version ", ""), tree),
         "python3-prometheus-client": dpkg_version("python3-prometheus-client"),
