@@ -18,6 +18,7 @@
 
 #include "common/result.h"
 #include "config/config.h"
+#include "http/server.h"
 #include "http/tls_frontend.h"
 #include "registry/snapshot.h"
 
@@ -73,6 +74,7 @@ class Exporter {
   /// The WWW-Authenticate challenges for a 401 on a scrape or ingest path.
   void AddChallenges(bool ingest, HttpResponse* r) const;
   void MirrorTlsStats();
+  void MirrorHttpStats();
   void MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotations_seen,
                        std::uint64_t* truncations_seen);
   /// The reply to an error the HTTP server finds before the handler runs (413, 429).
@@ -111,6 +113,7 @@ class Exporter {
   std::uint64_t otlp_tail_rotations_seen_ = 0;
   std::uint64_t otlp_tail_truncations_seen_ = 0;
   TlsStats tls_seen_;  // guarded by scrape_mu_
+  HttpStats http_seen_;  // guarded by scrape_mu_
   // The last scrape's snapshot, refilled in place by the next one (Registry::CollectInto):
   // a warm scrape then allocates nothing per series. A scrape that finds it in use by a
   // concurrent one builds its own.

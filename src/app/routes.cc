@@ -18,6 +18,14 @@
 #include "tail/file_tailer.h"
 
 namespace agx {
+
+// agent_exporter_http_rejected_total{reason}: every reason is resolved at every scrape, so
+// all three are exported (at 0) from the first one on.
+constexpr std::pair<const char*, std::uint64_t HttpStats::*> kHttpRejectReasons[] = {
+    {"bad_request", &HttpStats::bad_requests},
+    {"other", &HttpStats::other_errors},
+    {"no_request", &HttpStats::no_request}};
+
 namespace {
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body) {
@@ -99,6 +107,23 @@ void Exporter::MirrorTlsStats() {
   tls_seen_ = now;
 }
 
+// Called from HandleMetrics with scrape_mu_ held.
+void Exporter::MirrorHttpStats() {
+  HttpStats now;
+  for (const HttpServer* s : {http_.get(), otlp_http_.get()}) {
+    if (s == nullptr) continue;
+    const HttpStats h = s->http_stats();
+    now.bad_requests += h.bad_requests;
+    now.other_errors += h.other_errors;
+    now.no_request += h.no_request;
+  }
+  for (const auto& [name, field] : kHttpRejectReasons) {
+    CounterHandle& c = registry_->Counter(MetricId::kHttpRejected, {name});
+    if (now.*field > http_seen_.*field) c.Inc(static_cast<double>(now.*field - http_seen_.*field));
+  }
+  http_seen_ = now;
+}
+
 HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
   if (HttpResponse denied; !AuthorizedScrape(req, &denied)) return denied;
   windows_->Refresh();
@@ -109,6 +134,7 @@ HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
       MirrorTailStats(*otlp_tailer_, &otlp_tail_rotations_seen_, &otlp_tail_truncations_seen_);
     }
     if (tls_) MirrorTlsStats();
+    MirrorHttpStats();
   }
   if (wal_) registry_->Gauge(MetricId::kWalBytes, {}).Set(static_cast<double>(wal_->bytes()));
   std::unique_lock kept(scrape_snapshot_mu_, std::try_to_lock);

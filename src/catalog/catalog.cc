@@ -131,6 +131,13 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "TLS connections (tls_server_config), by result: accepted, handshake_failed (bad or "
      "missing client certificate, plain HTTP, timeout) or refused (too many open).",
      kResult, {}, false},
+    {I::kHttpRejected, "agent_exporter_http_rejected_total", T::kCounter, Y::kSelf,
+     "HTTP connections and requests refused before any endpoint saw them, by reason: "
+     "bad_request (400: a malformed, oversized or incomplete request head, including one "
+     "not received within web.request_timeout), other (another status the server answered "
+     "itself, e.g. 411, 505), no_request (a connection closed before sending a request: "
+     "idle past web.request_timeout, or closed by the client).",
+     kReason, {}, false},
 }};
 
 }  // namespace

@@ -54,6 +54,7 @@ enum class MetricId : std::uint8_t {
   kOtlpDropped,
   kWalAppendFailures,
   kTlsConnections,
+  kHttpRejected,
   kCount,  // not a metric
 };
 

@@ -89,7 +89,17 @@ struct Shared {
   // With TLS: only the front end's relay connections may use civetweb's loopback port.
   bool tls = false;
   std::atomic<const TlsFrontend*> frontend{nullptr};
+  // HttpStats, updated from civetweb's threads.
+  std::atomic<std::uint64_t> bad_requests{0};
+  std::atomic<std::uint64_t> other_errors{0};
+  std::atomic<std::uint64_t> no_request{0};
 };
+
+// The state of the connection a worker thread serves. civetweb serves each connection on
+// one worker thread from init_connection to connection_closed (and resets its own
+// per-connection user data between requests), so per-thread state is per-connection state.
+thread_local int tl_requests_begun = 0;   // requests begun on the current connection
+thread_local bool tl_in_request = false;  // between begin_request and end_request
 
 }  // namespace
 
@@ -110,7 +120,46 @@ struct HttpServer::Impl {
 
 namespace {
 
+Shared* SharedOf(const mg_connection* conn) {
+  return static_cast<Shared*>(mg_get_user_data(mg_get_context(conn)));
+}
+
+int InitConnection(const mg_connection*, void** conn_data) {
+  *conn_data = nullptr;
+  tl_requests_begun = 0;
+  tl_in_request = false;
+  return 0;
+}
+
+// An error civetweb is about to answer. Counted only when it is civetweb's own, found while
+// reading a request (our handlers build their replies themselves); civetweb then sends
+// its default reply.
+int HttpError(mg_connection* conn, int status, const char*) {
+  if (tl_in_request) return 1;
+  ++tl_requests_begun;  // answered: not a connection without a request
+  Shared* shared = SharedOf(conn);
+  if (shared == nullptr) return 1;
+  if (status == 400) {
+    shared->bad_requests.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    shared->other_errors.fetch_add(1, std::memory_order_relaxed);
+  }
+  return 1;
+}
+
+void EndRequest(const mg_connection*, int) { tl_in_request = false; }
+
+void ConnectionClosed(const mg_connection* conn) {
+  if (tl_requests_begun == 0) {
+    if (Shared* shared = SharedOf(conn)) shared->no_request.fetch_add(1, std::memory_order_relaxed);
+  }
+  tl_requests_begun = 0;
+  tl_in_request = false;
+}
+
 int BeginRequest(mg_connection* conn) {
+  ++tl_requests_begun;
+  tl_in_request = true;
   const mg_request_info* info = mg_get_request_info(conn);
   const auto* shared = static_cast<const Shared*>(info->user_data);
   if (shared->tls) {
@@ -211,7 +260,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
                                  nullptr};
   mg_callbacks callbacks{};
   callbacks.begin_request = &BeginRequest;
+  callbacks.end_request = &EndRequest;
   callbacks.log_message = &LogMessage;
+  callbacks.http_error = &HttpError;
+  callbacks.init_connection = &InitConnection;
+  callbacks.connection_closed = &ConnectionClosed;
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = &server->impl_->shared;
@@ -262,6 +315,13 @@ HttpServer::~HttpServer() = default;
 int HttpServer::port() const { return impl_->port; }
 
 int HttpServer::backend_port() const { return ntohs(impl_->wake_addr.sin_port); }
+
+HttpStats HttpServer::http_stats() const {
+  const Shared& s = impl_->shared;
+  return {s.bad_requests.load(std::memory_order_relaxed),
+          s.other_errors.load(std::memory_order_relaxed),
+          s.no_request.load(std::memory_order_relaxed)};
+}
 
 TlsStats HttpServer::tls_stats() const {
   return impl_->frontend_owner ? impl_->frontend_owner->stats() : TlsStats{};

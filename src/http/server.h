@@ -6,6 +6,7 @@
 // Thread-safe: handlers run concurrently, each civetweb worker's on its own companion
 // thread with an 8 MiB stack (civetweb's workers have 100 KiB, full_stack.h).
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -85,6 +86,20 @@ struct Route {
   HttpErrorHandler on_error = nullptr;   ///< optional; default: a text/plain reply
 };
 
+/// Connections and requests the server turned away before any route saw them: what
+/// civetweb answers itself, and connections that never sent a complete request. Plain
+/// counts since start (the app mirrors them into agent_exporter_http_rejected_total).
+struct HttpStats {
+  /// 400 from civetweb: a malformed, oversized or incomplete request line and headers,
+  /// including headers that did not all arrive within request_timeout (a slow client).
+  std::uint64_t bad_requests = 0;
+  /// Any other status civetweb answered itself (411, 505, …).
+  std::uint64_t other_errors = 0;
+  /// Connections closed before a request arrived: idle past request_timeout (a client
+  /// holding a worker thread), or opened and closed by the client (e.g. a TCP probe).
+  std::uint64_t no_request = 0;
+};
+
 struct HttpServerOptions {
   std::string listen_address = ":9478";  ///< HOST:PORT, ":PORT", port 0 = ephemeral
   int threads = 8;
@@ -109,6 +124,8 @@ class HttpServer {
   int port() const;
   /// TLS handshakes (zeros without TLS).
   TlsStats tls_stats() const;
+  /// Requests and connections refused before routing.
+  HttpStats http_stats() const;
   /// civetweb's own port: port() without TLS, the loopback port behind the front end with it.
   int backend_port() const;
 

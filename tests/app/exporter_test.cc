@@ -49,6 +49,32 @@ TEST_F(ExporterTest, PushAppliesValidLinesAndReportsBadOnes) {
   EXPECT_EQ(Sample(m, "agent_exporter_push_requests_total{code=\"200\"}"), 1);
 }
 
+TEST_F(ExporterTest, RefusedConnectionsAreCountedByReason) {
+  config_.web.request_timeout = std::chrono::milliseconds(300);
+  Start();
+  // Exported at 0 from the first scrape on.
+  std::string m = Metrics();
+  for (const char* reason : {"bad_request", "other", "no_request"}) {
+    EXPECT_EQ(Sample(m, std::string("agent_exporter_http_rejected_total{reason=\"") + reason + "\"}"), 0)
+        << reason;
+  }
+  {
+    testutil::HttpConnection slow(exporter_->port());  // a head that never ends
+    ASSERT_TRUE(slow.SendRaw("POST /v1/events HTTP/1.1\r\nHost: x\r\n"));
+    EXPECT_NE(slow.ReadUntilClose().find(" 400 "), std::string::npos);
+  }
+  { testutil::HttpConnection idle(exporter_->port()); }  // connects, sends nothing
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    m = Metrics();
+  } while ((Sample(m, "agent_exporter_http_rejected_total{reason=\"bad_request\"}") < 1 ||
+            Sample(m, "agent_exporter_http_rejected_total{reason=\"no_request\"}") < 1) &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(Sample(m, "agent_exporter_http_rejected_total{reason=\"bad_request\"}"), 1) << m;
+  EXPECT_EQ(Sample(m, "agent_exporter_http_rejected_total{reason=\"no_request\"}"), 1) << m;
+  EXPECT_EQ(Sample(m, "agent_exporter_http_rejected_total{reason=\"other\"}"), 0) << m;
+}
+
 TEST_F(ExporterTest, PushErrorsNameTheRealLineDespiteBlankLines) {
   Start();
   HttpResult r = Push("\n{\"type\":\"run\",\"agent_id\":\"a\",\"status\":\"success\"}\n\r\n  \nnope\n");

@@ -73,6 +73,14 @@ HttpConnection::HttpConnection(int port) : port_(port) {
 
 HttpConnection::~HttpConnection() { Close(); }
 
+std::string HttpConnection::ReadUntilClose() {
+  while (Fill()) {
+  }
+  std::string out;
+  out.swap(buffer_);
+  return out;
+}
+
 void HttpConnection::Close() {
   if (fd_ >= 0) {
     close(fd_);

@@ -45,6 +45,9 @@ class HttpConnection {
   bool SendRaw(std::string_view bytes);
   /// Reads one response; `head` means it has no body.
   HttpResult ReadResponse(bool head);
+  /// Reads raw bytes until the peer closes (or 10 s pass): for replies that are not
+  /// well-formed HTTP/1.x.
+  std::string ReadUntilClose();
   /// Closes the socket now.
   void Close();
 
