@@ -506,6 +506,9 @@ def config_seeds():
         "empty.yml": "",
         "scalar.yml": "just a string\n",
         "deep.yml": "a: " + "[" * 60 + "]" * 60 + "\n",
+        # Found by fuzz_config: yaml-cpp 0.7.0's LoadAll never returns on these (fuzz/README.md).
+        "hang-mapping-then-comma.yml": "{},",
+        "hang-scalar-then-comma.yml": "\"a\",",
     }
     for name, text in snippets.items():
         write("config", name, text)

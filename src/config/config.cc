@@ -12,6 +12,7 @@
 
 #include "config/config_decoder.h"
 #include "config/pricing.h"
+#include "config/yaml_document.h"
 #include "config/yaml_reader.h"
 
 namespace agx {
@@ -83,13 +84,9 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& name
   Config c = Config::Defaults();
   c.source_path = name;
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(yaml_text);
-    if (docs.size() > 1) {
-      d.Add(docs[1].Mark(),
-            "a config file holds one YAML document, found " + std::to_string(docs.size()));
-    } else if (!docs.empty()) {
-      config_detail::DecodeConfig(docs[0], &c, &d);
-    }
+    const std::optional<YAML::Node> doc =
+        config_detail::LoadSingleDocument(yaml_text, "config file", &d);
+    if (doc) config_detail::DecodeConfig(*doc, &c, &d);
   } catch (const YAML::Exception& e) {
     // Syntax errors (ParserException), and as a safety net anything yaml-cpp throws while
     // decoding. e.msg is the bare message; e.what() repeats the position in its own format.

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "config/scalar_syntax.h"
+#include "config/yaml_document.h"
 #include "config/yaml_reader.h"
 
 namespace agx {
@@ -270,12 +271,10 @@ Result<WebConfigFile> ParseWebConfig(const std::string& yaml_text, const std::st
   WebConfigFile c;
   c.source_path = name;
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(yaml_text);
-    if (docs.size() > 1) {
-      d.Add(docs[1].Mark(),
-            "a web config file holds one YAML document, found " + std::to_string(docs.size()));
-    } else if (!docs.empty()) {
-      const Value root{docs[0], "", YAML::Mark()};
+    const std::optional<YAML::Node> doc =
+        config_detail::LoadSingleDocument(yaml_text, "web config file", &d);
+    if (doc) {
+      const Value root{*doc, "", YAML::Mark()};
       config_detail::ForEachEntry(root, &d, [&](const std::string& key, const YAML::Mark& key_mark,
                                                 const Value& x) {
         if (key == "tls_server_config") {

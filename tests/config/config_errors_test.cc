@@ -146,6 +146,10 @@ const Case kCases[] = {
      "c.yml:2:3: pricing: expected a list, got a mapping"},
     {"two documents", "web: {}\n---\nweb: {}\n",
      "c.yml:3:1: a config file holds one YAML document, found 2"},
+    // yaml-cpp 0.7.0's LoadAll never returns on these (fuzz/corpus/config/hang-*).
+    {"a mapping and a comma", "{},", "c.yml:1:3: a config file holds one YAML document; more content follows here"},
+    {"a list and a comma", "[a],\n", "c.yml:1:4: a config file holds one YAML document; more content follows here"},
+    {"a scalar and a comma", "\"a\",", "c.yml:1:4: a config file holds one YAML document; more content follows here"},
     {"syntax error: unclosed flow sequence", "web:\n  threads: 1\ningest:\n  files: [a, b\n",
      "c.yml:5:1: invalid YAML: end of sequence flow not found"},
     {"syntax error: bad indentation", "web:\n  threads: 1\n listen_address: x\n",
