@@ -12,6 +12,7 @@ namespace {
 
 // google.rpc.Code values used in error replies.
 constexpr int kInvalidArgument = 3;
+constexpr int kDeadlineExceeded = 4;
 constexpr int kResourceExhausted = 8;
 constexpr int kUnavailable = 14;
 constexpr int kUnauthenticated = 16;
@@ -29,8 +30,10 @@ HttpResponse Exporter::OtlpError(otlp::Signal signal, const HttpRequest& req, in
   const otlp::Encoding encoding = EncodingOf(req);
   registry_->Counter(MetricId::kOtlpRequests, {otlp::SignalName(signal), std::to_string(status)})
       .Inc();
+  // 408: the body did not arrive in time (DEADLINE_EXCEEDED); 413, 429: a limit.
+  const int code = status == 408 ? kDeadlineExceeded : kResourceExhausted;
   return HttpResponse{status, std::string(otlp::ContentType(encoding)), {},
-                      otlp::StatusResponse(encoding, kResourceExhausted, message)};
+                      otlp::StatusResponse(encoding, code, message)};
 }
 
 HttpResponse Exporter::HandleOtlp(otlp::Signal signal, const HttpRequest& req) {

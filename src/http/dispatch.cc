@@ -3,6 +3,7 @@
 #include <civetweb.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -18,7 +19,7 @@ namespace {
 constexpr int kClientClosedRequest = 499;  // nginx's convention, for the access log only
 constexpr std::size_t kReadChunk = 16 * 1024;
 
-enum class BodyStatus { kComplete, kTooLarge, kAborted };
+enum class BodyStatus { kComplete, kTooLarge, kAborted, kTimedOut };
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -69,27 +70,38 @@ std::string AllowHeader(const Route& route) {
 }
 
 // Reads the body into `body`, never holding more than limit + 1 bytes. mg_read decodes
-// chunked transfer encoding, so both framings share this loop.
+// chunked transfer encoding, so both framings share this loop. Each mg_read waits up to
+// civetweb's request timeout for its buffer to fill, so the body as a whole gets a deadline
+// of its own: past it an incomplete body is kTimedOut (a slow client), where a read that
+// ends early is kAborted (the client went away).
 BodyStatus ReadBody(mg_connection* conn, long long content_length, std::size_t limit,
-                    std::string* body) {
+                    std::chrono::steady_clock::time_point deadline, std::string* body) {
   char buf[kReadChunk];
+  bool done = false;
   while (true) {
     const std::size_t want = std::min(kReadChunk, limit + 1 - body->size());
     const int n = mg_read(conn, buf, want);
     if (n < 0) {
-      return BodyStatus::kAborted;
+      break;
     }
     if (n == 0) {
+      done = true;
       break;
     }
     body->append(buf, static_cast<std::size_t>(n));
     if (body->size() > limit) {
       return BodyStatus::kTooLarge;
     }
+    const bool complete =
+        content_length >= 0 && body->size() == static_cast<std::size_t>(content_length);
+    if (!complete && std::chrono::steady_clock::now() >= deadline) {
+      return BodyStatus::kTimedOut;
+    }
   }
   // With Content-Length, 0 also means the peer closed early; chunked errors return < 0.
-  if (content_length >= 0 && body->size() != static_cast<std::size_t>(content_length)) {
-    return BodyStatus::kAborted;
+  if (!done || (content_length >= 0 && body->size() != static_cast<std::size_t>(content_length))) {
+    return std::chrono::steady_clock::now() >= deadline ? BodyStatus::kTimedOut
+                                                        : BodyStatus::kAborted;
   }
   return BodyStatus::kComplete;
 }
@@ -178,7 +190,7 @@ HttpResponse CallHandler(const Route& route, const HttpRequest& req) {
 
 }  // namespace
 
-int ServeRequest(mg_connection* conn, const RouteTable& routes) {
+int ServeRequest(mg_connection* conn, const RouteTable& routes, int request_timeout_ms) {
   const mg_request_info* info = mg_get_request_info(conn);
   HttpRequest req = BuildRequest(*info);
   // A body we do not read poisons the connection for the next request: close it.
@@ -231,10 +243,18 @@ int ServeRequest(mg_connection* conn, const RouteTable& routes) {
     }
     // The declared length is within the limit (checked above): read into one allocation.
     if (info->content_length > 0) req.body.reserve(static_cast<std::size_t>(info->content_length));
-    switch (ReadBody(conn, info->content_length, route.max_body_bytes, &req.body)) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(request_timeout_ms);
+    switch (ReadBody(conn, info->content_length, route.max_body_bytes, deadline, &req.body)) {
+      case BodyStatus::kTimedOut:
+        // A client still sending, too slowly: told so (RFC 9110 §15.5.9), and closed.
+        return fail(408,
+                    "request body not received within web.request_timeout (" +
+                        std::to_string(request_timeout_ms) + " ms)",
+                    true);
       case BodyStatus::kAborted:
-        // The client closed, or went silent past request_timeout, mid-body: no reply can
-        // reach it, but the route still counts the request (as 499).
+        // The client closed mid-body: no reply can reach it, but the route still counts
+        // the request (as 499).
         if (route.on_error) {
           route.on_error(req, kClientClosedRequest, "client closed or timed out sending the body");
         }

@@ -17,9 +17,10 @@ namespace agx::http_internal {
 /// Routes by exact path.
 using RouteTable = std::map<std::string, Route, std::less<>>;
 
-/// Serves the request that civetweb has just parsed on `conn`.
+/// Serves the request that civetweb has just parsed on `conn`. Its body must arrive within
+/// `request_timeout_ms` of the head (else 408, connection closed).
 /// \return the status code sent (for civetweb's access log), or 499 if the client went away
 /// before its body arrived (nothing sent, handler not called).
-int ServeRequest(mg_connection* conn, const RouteTable& routes);
+int ServeRequest(mg_connection* conn, const RouteTable& routes, int request_timeout_ms);
 
 }  // namespace agx::http_internal

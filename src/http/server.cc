@@ -86,6 +86,7 @@ namespace {
 // What request callbacks see (civetweb's user_data).
 struct Shared {
   http_internal::RouteTable routes;
+  int request_timeout_ms = 30000;
   // With TLS: only the front end's relay connections may use civetweb's loopback port.
   bool tls = false;
   std::atomic<const TlsFrontend*> frontend{nullptr};
@@ -173,7 +174,7 @@ int BeginRequest(mg_connection* conn) {
     }
   }
   // Returning non-zero tells civetweb the request is fully handled (no file serving).
-  return http_internal::ServeRequest(conn, shared->routes);
+  return http_internal::ServeRequest(conn, shared->routes, shared->request_timeout_ms);
 }
 
 // Set while mg_start2 runs on this thread: civetweb reports the specific bind failure only
@@ -233,6 +234,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
 
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->impl_ = std::make_unique<Impl>();
+  server->impl_->shared.request_timeout_ms = options.request_timeout_ms;
   // With TLS, civetweb serves plaintext on loopback only, behind the front end.
   const std::string public_ports = *ports;
   if (options.tls) {

@@ -47,9 +47,10 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 /// Builds the reply for an error the server finds itself (413 body too large, 429 too many
 /// concurrent requests), so a route can answer in its own format and count it. `req` has
-/// the method, path and headers but no body. Also called with 499 (nginx's "client closed
-/// request") when the client closes or stays silent past request_timeout while sending the
-/// body: that reply is not sent, the call is for counting.
+/// the method, path and headers but no body. Also 408 when the body does not arrive within
+/// request_timeout (the reply is sent, the connection closed), and 499 (nginx's "client
+/// closed request") when the client closes while sending the body: that reply is not sent,
+/// the call is for counting.
 using HttpErrorHandler =
     std::function<HttpResponse(const HttpRequest& req, int status, std::string_view message)>;
 
@@ -103,7 +104,8 @@ struct HttpStats {
 struct HttpServerOptions {
   std::string listen_address = ":9478";  ///< HOST:PORT, ":PORT", port 0 = ephemeral
   int threads = 8;
-  int request_timeout_ms = 30000;  ///< a request must arrive within it (slow clients)
+  /// A request head must arrive within it, and then its body within it (slow clients).
+  int request_timeout_ms = 30000;
   int idle_timeout_ms = 500;  ///< idle keep-alive connections are closed after it (an idle
                               ///< connection holds a worker thread)
   /// Serve HTTPS (tls_frontend.h): civetweb then listens on an ephemeral loopback port

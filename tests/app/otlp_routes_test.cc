@@ -214,6 +214,20 @@ TEST_F(OtlpRoutesTest, BodiesOverTheSizeLimitGet413InTheRequestsEncoding) {
   EXPECT_EQ(Sample(Metrics(), R"(agent_exporter_otlp_requests_total{signal="metrics",code="413"})"), 1);
 }
 
+TEST_F(OtlpRoutesTest, ABodyThatDoesNotArriveInTimeGets408DeadlineExceeded) {
+  config_.web.request_timeout = std::chrono::milliseconds(300);
+  Start();
+  testutil::HttpConnection slow(exporter_->port());
+  ASSERT_TRUE(slow.SendRaw(
+      "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100\r\n\r\n{\"resourceSpans\":"));
+  HttpResult r = slow.ReadResponse(false);
+  EXPECT_EQ(r.status, 408);
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_NE(r.body.find("\"code\":4"), std::string::npos) << r.body;  // DEADLINE_EXCEEDED
+  EXPECT_EQ(Sample(Metrics(), R"(agent_exporter_otlp_requests_total{signal="traces",code="408"})"), 1);
+}
+
 TEST_F(OtlpRoutesTest, BearerTokenIsRequiredWhenConfigured) {
   const std::string token_file = dir_ + "/token";
   std::ofstream(token_file) << "s3cret\n";
