@@ -6,12 +6,15 @@ UpdateBatch::UpdateBatch() : table_(kTableSize) {}
 
 UpdateBatch::~UpdateBatch() = default;
 
+std::size_t UpdateBatch::MakeRoom(const void* key, std::size_t at) {
+  if (counters_used_ + histograms_used_ < kMaxSeries) return at;
+  Flush();
+  bool found = false;
+  return Find(key, &found);
+}
+
 std::size_t UpdateBatch::AddCounter(CounterHandle& h, std::size_t at) {
-  if (counters_used_ + histograms_used_ >= kMaxSeries) {
-    Flush();
-    bool found = false;
-    at = Find(&h, &found);
-  }
+  at = MakeRoom(&h, at);
   if (counters_used_ == counters_.size()) counters_.emplace_back();
   CounterEntry& e = counters_[counters_used_];
   e.handle = &h;
@@ -23,11 +26,7 @@ std::size_t UpdateBatch::AddCounter(CounterHandle& h, std::size_t at) {
 }
 
 std::size_t UpdateBatch::AddHistogram(HistogramHandle& h, std::size_t at) {
-  if (counters_used_ + histograms_used_ >= kMaxSeries) {
-    Flush();
-    bool found = false;
-    at = Find(&h, &found);
-  }
+  at = MakeRoom(&h, at);
   if (histograms_used_ == histograms_.size()) histograms_.emplace_back();
   HistogramEntry& e = histograms_[histograms_used_];
   e.handle = &h;

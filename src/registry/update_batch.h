@@ -109,6 +109,8 @@ class UpdateBatch {
       }
     }
   }
+  /// `at` for `key`, or, when the batch is full, its slot after flushing the batch.
+  std::size_t MakeRoom(const void* key, std::size_t at);
   /// A new entry for `h` at free slot `at` (flushing first when the batch is full).
   /// \return the slot of the entry.
   std::size_t AddCounter(CounterHandle& h, std::size_t at);
