@@ -30,10 +30,10 @@ Memory bound: peak VmRSS <= 64 MiB + web.threads x 2 x (web.max_body_bytes +
 web.max_decompressed_bytes) = 64 + 4 x 2 x 9 = 136 MiB (--rss-limit-mb or the environment
 variable AGX_HARDENING_RSS_MB override it). Why: one request is in
 flight at a time and holds at most its body (1 MiB) and its inflated form (8 MiB, grown by
-doubling) plus the lines split from it; glibc gives each worker thread its own malloc arena
-and, once an 8 MiB buffer has been freed, raises its mmap threshold, so every arena may keep
-up to about twice one request's buffers after the request ended (measured: 40-110 MiB
-across runs; 47 MiB with MALLOC_MMAP_THRESHOLD_ fixed). The 64 MiB cover the binary, the
+doubling) plus the lines split from it; the malloc arenas keep request-sized buffers in
+the heap (src/common/allocator.h: blocks under 4 MiB, up to 16 MiB free per heap), so every
+arena may keep up to about twice one request's buffers after the request ended (measured:
+34 MiB in the runs of 2026-12-06; 40-110 MiB before that day's allocator tuning). The 64 MiB cover the binary, the
 registry at registry.series_limit (1000) series per metric plus the overflow series,
 thread stacks and slack. Without the limits the million tool names alone (about 75 MB of
 label text and a million series objects per metric) would exceed the bound several times.
