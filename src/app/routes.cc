@@ -2,6 +2,8 @@
 // values only (civetweb stays in src/http/).
 #include <nlohmann/json.hpp>
 
+#include <span>
+
 #include "app/auth.h"
 #include "app/exporter.h"
 #include "app/request_body.h"
@@ -19,14 +21,38 @@
 
 namespace agx {
 
-// agent_exporter_http_rejected_total{reason}: every reason is resolved at every scrape, so
-// all three are exported (at 0) from the first one on.
-constexpr std::pair<const char*, std::uint64_t HttpStats::*> kHttpRejectReasons[] = {
-    {"bad_request", &HttpStats::bad_requests},
-    {"other", &HttpStats::other_errors},
-    {"no_request", &HttpStats::no_request}};
-
 namespace {
+
+// The label value of each counter of a server's stats.
+template <class Stats>
+using StatsField = std::pair<const char*, std::uint64_t Stats::*>;
+
+constexpr StatsField<TlsStats> kTlsResults[] = {{"accepted", &TlsStats::accepted},
+                                                {"handshake_failed", &TlsStats::handshake_failures},
+                                                {"refused", &TlsStats::refused}};
+constexpr StatsField<HttpStats> kHttpRejectReasons[] = {{"bad_request", &HttpStats::bad_requests},
+                                                        {"other", &HttpStats::other_errors},
+                                                        {"no_request", &HttpStats::no_request}};
+
+// Mirrors counts kept by the HTTP servers (plain totals since start) into `metric`: sums
+// `stats` over both listeners and adds what each field gained since `*seen`. Every label is
+// resolved each time, so all are exported (at 0) from the first scrape on.
+template <class Stats>
+void MirrorServerStats(Registry& registry, MetricId metric, std::span<const StatsField<Stats>> fields,
+                       std::initializer_list<const HttpServer*> servers,
+                       Stats (HttpServer::*stats)() const, Stats* seen) {
+  Stats now;
+  for (const HttpServer* server : servers) {
+    if (server == nullptr) continue;
+    const Stats one = (server->*stats)();
+    for (const auto& [label, field] : fields) now.*field += one.*field;
+  }
+  for (const auto& [label, field] : fields) {
+    CounterHandle& c = registry.Counter(metric, {label});
+    if (now.*field > seen->*field) c.Inc(static_cast<double>(now.*field - seen->*field));
+  }
+  *seen = now;
+}
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body) {
   // Messages may quote client bytes (a header, a JSON parse error's last token) that are
@@ -88,40 +114,14 @@ void Exporter::MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotation
 // The TLS front ends count handshakes themselves; mirror both listeners into the registry.
 // Called under scrape_mu_.
 void Exporter::MirrorTlsStats() {
-  TlsStats now;
-  for (const HttpServer* s : {http_.get(), otlp_http_.get()}) {
-    if (s == nullptr) continue;
-    const TlsStats t = s->tls_stats();
-    now.accepted += t.accepted;
-    now.handshake_failures += t.handshake_failures;
-    now.refused += t.refused;
-  }
-  const std::pair<const char*, std::uint64_t TlsStats::*> results[] = {
-      {"accepted", &TlsStats::accepted},
-      {"handshake_failed", &TlsStats::handshake_failures},
-      {"refused", &TlsStats::refused}};
-  for (const auto& [name, field] : results) {
-    CounterHandle& c = registry_->Counter(MetricId::kTlsConnections, {name});
-    if (now.*field > tls_seen_.*field) c.Inc(static_cast<double>(now.*field - tls_seen_.*field));
-  }
-  tls_seen_ = now;
+  MirrorServerStats<TlsStats>(*registry_, MetricId::kTlsConnections, kTlsResults,
+                    {http_.get(), otlp_http_.get()}, &HttpServer::tls_stats, &tls_seen_);
 }
 
 // Called from HandleMetrics with scrape_mu_ held.
 void Exporter::MirrorHttpStats() {
-  HttpStats now;
-  for (const HttpServer* s : {http_.get(), otlp_http_.get()}) {
-    if (s == nullptr) continue;
-    const HttpStats h = s->http_stats();
-    now.bad_requests += h.bad_requests;
-    now.other_errors += h.other_errors;
-    now.no_request += h.no_request;
-  }
-  for (const auto& [name, field] : kHttpRejectReasons) {
-    CounterHandle& c = registry_->Counter(MetricId::kHttpRejected, {name});
-    if (now.*field > http_seen_.*field) c.Inc(static_cast<double>(now.*field - http_seen_.*field));
-  }
-  http_seen_ = now;
+  MirrorServerStats<HttpStats>(*registry_, MetricId::kHttpRejected, kHttpRejectReasons,
+                    {http_.get(), otlp_http_.get()}, &HttpServer::http_stats, &http_seen_);
 }
 
 HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {

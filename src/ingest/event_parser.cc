@@ -484,22 +484,7 @@ bool PlainString(std::string_view tok, std::string_view* out) {
 
 constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                              1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-constexpr std::uint64_t kPow10Int[] = {1ULL,
-                                       10ULL,
-                                       100ULL,
-                                       1000ULL,
-                                       10000ULL,
-                                       100000ULL,
-                                       1000000ULL,
-                                       10000000ULL,
-                                       100000000ULL,
-                                       1000000000ULL,
-                                       10000000000ULL,
-                                       100000000000ULL,
-                                       1000000000000ULL,
-                                       10000000000000ULL,
-                                       100000000000000ULL,
-                                       1000000000000000ULL};
+using flat_json::kPow10Int;  // 10^0 .. 10^15
 
 /// A plain non-negative decimal token (`123`, `1124.3`; no sign, exponent or leading zero)
 /// of at most 15 significant digits, converted the way simdjson's exact fast path does it

@@ -56,9 +56,23 @@ inline std::size_t FindStringStop(std::string_view s, std::size_t i, bool* non_a
   return n;
 }
 
-inline constexpr std::uint64_t kPow10Int[] = {1ULL,         10ULL,         100ULL,
-                                               1000ULL,      10000ULL,      100000ULL,
-                                               1000000ULL,   10000000ULL,   100000000ULL};
+/// 10^0 .. 10^15: the digits a plain number may have (ScanDigits, the parser's whole test).
+inline constexpr std::uint64_t kPow10Int[] = {1ULL,
+                                              10ULL,
+                                              100ULL,
+                                              1000ULL,
+                                              10000ULL,
+                                              100000ULL,
+                                              1000000ULL,
+                                              10000000ULL,
+                                              100000000ULL,
+                                              1000000000ULL,
+                                              10000000000ULL,
+                                              100000000000ULL,
+                                              1000000000000ULL,
+                                              10000000000000ULL,
+                                              100000000000000ULL,
+                                              1000000000000000ULL};
 
 /// The leading ASCII digits of the 8 bytes at `p` (all 8 must be readable): their count
 /// (0 to 8) and, in `*value`, their value. Branch-free (SWAR), so the end of a number costs

@@ -33,12 +33,8 @@ void ExemplarSlot::RecordAny(const ExemplarRef& ref, double v) {
 }
 
 std::optional<Exemplar> ExemplarSlot::Get() const {
-  if (!set) return std::nullopt;
-  Exemplar e;
-  e.trace_id.assign(trace_id.data(), trace_len);
-  e.span_id.assign(span_id.data(), span_len);
-  e.value = value;
-  e.timestamp = timestamp;
+  std::optional<Exemplar> e;
+  GetInto(&e);
   return e;
 }
 
@@ -81,8 +77,9 @@ void CounterHandle::AddBatch(double sum, const ExemplarSlot& latest) {
 double CounterHandle::Value() const { return c_.Value(); }
 
 std::optional<Exemplar> CounterHandle::GetExemplar() const {
-  std::lock_guard lock(mu_);
-  return slot_.Get();
+  std::optional<Exemplar> e;
+  ReadExemplar(&e);
+  return e;
 }
 
 void CounterHandle::ReadExemplar(std::optional<Exemplar>* out) const {
@@ -130,10 +127,7 @@ void HistogramHandle::ObserveBatch(std::uint32_t count, const std::vector<double
 
 std::vector<std::optional<Exemplar>> HistogramHandle::GetExemplars() const {
   std::vector<std::optional<Exemplar>> out;
-  if (!exemplars_) return out;
-  out.reserve(slots_.size());
-  std::lock_guard lock(mu_);
-  for (const auto& s : slots_) out.push_back(s.Get());
+  ReadExemplars(&out);
   return out;
 }
 

@@ -375,28 +375,19 @@ void Registry::CollectInto(Snapshot* out) const {
         SeriesSnapshot& ss = f.series[i];
         DecodeKey(key, f.label_names.size(), &ss.label_values);
         // Exemplars first: an exemplar is recorded after its update, so the values read
-        // afterwards always include the observation an exemplar points to. Fields of other
-        // types are cleared: the slot may have held another metric's series before.
+        // afterwards always include the observation an exemplar points to. families[mi]
+        // always holds metric mi, so fields of the other types stay empty.
         switch (m.spec->type) {
           case MetricType::kCounter:
             s.c->ReadExemplar(&ss.exemplar);
             ss.value = s.c->Value();
-            ss.bucket_counts.clear();
-            ss.bucket_exemplars.clear();
-            ss.sum = 0;
             break;
           case MetricType::kGauge:
             ss.value = s.g->Value();
-            ss.exemplar.reset();
-            ss.bucket_counts.clear();
-            ss.bucket_exemplars.clear();
-            ss.sum = 0;
             break;
           case MetricType::kHistogram:
             s.h->ReadExemplars(&ss.bucket_exemplars);
             s.h->Read(&ss.bucket_counts, &ss.sum);
-            ss.value = 0;
-            ss.exemplar.reset();
             break;
         }
       }
