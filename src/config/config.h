@@ -11,6 +11,7 @@
 
 #include "catalog/metric_spec.h"
 #include "common/result.h"
+#include "config/span_rule.h"
 
 namespace agx {
 
@@ -141,6 +142,13 @@ struct OtlpConfig {
   std::string claude_code_usage = "logs";
   std::size_t max_attributes = 128;  ///< per item; items with more are rejected
   std::size_t max_depth = 64;  ///< JSON / protobuf nesting of a request; deeper: 400
+  /// Span rules of the user, tried before the built-in table (docs/otlp.md, "Span rules").
+  std::vector<SpanRuleConfig> span_rules;
+  /// The model label of an LLM call whose span (and ancestors in its request) name none.
+  std::string default_model = "unknown";
+  /// Spans remembered to count one call per request when instrumentations nest (the
+  /// innermost span wins, docs/otlp.md "Nested spans"): bounded, oldest forgotten first.
+  std::size_t span_memory_entries = 65536;
   /// OTLP JSON files to tail (one export request per line, as the Collector's file
   /// exporter writes them); paths and globs like ingest.files.
   std::vector<std::string> files;

@@ -265,7 +265,7 @@ void DecodePricing(const Value& v, std::vector<ModelPrice>* pricing, Diagnostics
 }
 
 // Section `otlp` (docs/otlp.md).
-void DecodeOtlp(const Value& v, OtlpConfig* otlp, Diagnostics* d) {
+void DecodeOtlp(const Value& v, const std::string& file, OtlpConfig* otlp, Diagnostics* d) {
   const Field fields[] = {
       {"listen_address",
        [&](const Value& x) {
@@ -325,6 +325,19 @@ void DecodeOtlp(const Value& v, OtlpConfig* otlp, Diagnostics* d) {
          if (ReadInt(x, 1, 1000, d, &n)) otlp->max_depth = static_cast<std::size_t>(n);
        }},
       {"files", [&](const Value& x) { DecodeFiles(x, &otlp->files, d); }},
+      {"span_rules", [&](const Value& x) { DecodeSpanRules(x, file, &otlp->span_rules, d); }},
+      {"default_model",
+       [&](const Value& x) {
+         ReadCheckedString(
+             x, "model",
+             [](const std::string& s) { return s.empty() ? std::string("must not be empty") : ""; },
+             d, &otlp->default_model);
+       }},
+      {"span_memory_entries",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1024, 1 << 24, d, &n)) otlp->span_memory_entries = static_cast<std::size_t>(n);
+       }},
   };
   DecodeMapping(v, fields, d);
 }
@@ -341,7 +354,7 @@ void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d) {
       {"alerts", [&](const Value& x) { DecodeAlerts(x, &config->alerts, d); }},
       {"dashboards", [&](const Value& x) { DecodeDashboards(x, &config->dashboards, d); }},
       {"alertmanager", [&](const Value& x) { DecodeAlertmanager(x, &config->alertmanager, d); }},
-      {"otlp", [&](const Value& x) { DecodeOtlp(x, &config->otlp, d); }},
+      {"otlp", [&](const Value& x) { DecodeOtlp(x, config->source_path, &config->otlp, d); }},
   };
   DecodeMapping(Value{root, "", YAML::Mark()}, fields, d);
 }

@@ -12,4 +12,9 @@ namespace agx::config_detail {
 /// `*config` holds partial results when `d` is not empty afterwards: discard it then.
 void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d);
 
+/// Decodes a list of span rules (span_rule_decoder.cc); `file` names their origin.
+/// `*out` is replaced only when the whole list is valid.
+void DecodeSpanRules(const Value& v, const std::string& file, std::vector<SpanRuleConfig>* out,
+                     Diagnostics* d);
+
 }  // namespace agx::config_detail
