@@ -168,17 +168,20 @@ Status Exporter::Start() {
     }
   }
   pipeline_ = std::make_unique<Pipeline>(*registry_, *windows_, config_, wal_.get());
-  if (saved) {
-    pipeline_->Restore(*saved);
-    log::Info("state restored", {{"dir", config_.state.dir},
-                                 {"files", std::to_string(saved->files.size())},
-                                 {"wal_seq", std::to_string(saved->wal_seq)}});
-  }
   const auto start_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(
           std::chrono::system_clock::now().time_since_epoch())
           .count());
+  // Before Restore: the OTLP ingest's span memory is restored with the metrics.
   otlp_ = std::make_unique<otlp::OtlpIngest>(config_, *registry_, *pipeline_, start_ns);
+  if (saved) {
+    if (auto restored = pipeline_->Restore(*saved); !restored.ok()) {
+      return Error{"state in " + config_.state.dir + ": " + restored.error()};
+    }
+    log::Info("state restored", {{"dir", config_.state.dir},
+                                 {"files", std::to_string(saved->files.size())},
+                                 {"wal_seq", std::to_string(saved->wal_seq)}});
+  }
   auto replayed = pipeline_->ReplayWal();
   if (!replayed.ok()) return Error{replayed.error()};
   if (*replayed > 0) log::Info("write-ahead log replayed", {{"records", std::to_string(*replayed)}});

@@ -36,6 +36,8 @@ UpdateBatch& ThreadBatch() {
 
 // First line of a WAL record from a source other than push: "@source otlp".
 constexpr std::string_view kWalSourceTag = "@source ";
+// The next line, when the batch has annex data (batch_annex.h): "@annex <data>".
+constexpr std::string_view kWalAnnexTag = "@annex ";
 
 }  // namespace
 
@@ -131,9 +133,15 @@ BatchResult Pipeline::Apply(Source source, std::span<const std::string_view> lin
 
 void Pipeline::OnLines(const FilePosition& after, std::span<const std::string_view> lines,
                        std::size_t oversized) {
+  OnLinesWithAnnex(after, lines, oversized, {});
+}
+
+void Pipeline::OnLinesWithAnnex(const FilePosition& after, std::span<const std::string_view> lines,
+                                std::size_t oversized, std::string_view annex) {
   BatchResult result;
   std::shared_lock lock(apply_mu_);
   ApplyLocked(Source::kFile, lines, false, &result);
+  if (annex_ != nullptr && !annex.empty()) annex_->Apply(annex, false);
   CountRejected(Source::kFile, RejectReason::kLineTooLong, oversized);
   std::lock_guard pos_lock(positions_mu_);
   auto [it, inserted] = positions_.try_emplace({after.dev, after.ino}, after);
@@ -149,7 +157,9 @@ void Pipeline::OnFileClosed(const FilePosition& last) {
   positions_.erase({last.dev, last.ino});
 }
 
-Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Source source) {
+Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Source source,
+                                   std::string_view annex) {
+  if (annex_ == nullptr) annex = {};
   // Validate first so that only valid lines are logged; then log and apply under the
   // shared lock, so that Capture() sees either the whole batch with its WAL sequence, or
   // neither.
@@ -179,16 +189,18 @@ Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Sour
     }
   }
   std::shared_lock lock(apply_mu_);
-  if (!valid.empty() && wal_ != nullptr) {
+  if ((!valid.empty() || !annex.empty()) && wal_ != nullptr) {
     std::string payload;
     std::size_t size = 0;
     for (auto v : valid) size += v.size() + 1;
-    payload.reserve(size + kWalSourceTag.size() + 8);
+    payload.reserve(size + kWalSourceTag.size() + kWalAnnexTag.size() + annex.size() + 16);
     // Pushes are logged bare (the format since version 1); other sources get a first line
-    // naming them, which cannot be an event line (events start with '{').
-    if (source != Source::kPush) {
+    // naming them, which cannot be an event line (events start with '{'), and annex data
+    // a second one.
+    if (source != Source::kPush || !annex.empty()) {
       payload.append(kWalSourceTag).append(SourceName(source)).push_back('\n');
     }
+    if (!annex.empty()) payload.append(kWalAnnexTag).append(annex).push_back('\n');
     for (auto v : valid) payload.append(v).push_back('\n');
     if (wal_->bytes() + payload.size() > max_wal_bytes_) {
       wal_size_limit_->Inc();
@@ -211,6 +223,7 @@ Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Sour
   }
   BatchResult applied;
   ApplyLocked(source, valid, false, &applied);
+  if (!annex.empty()) annex_->Apply(annex, false);
   result.accepted = applied.accepted;
   return result;
 }
@@ -224,13 +237,17 @@ PersistedState Pipeline::Capture() {
   state.windows = windows_.Save();
   // Every record appended so far has been applied: appends happen under the shared lock.
   state.wal_seq = wal_ != nullptr ? wal_->last_seq() : wal_seq_;
+  if (annex_ != nullptr) state.annex = annex_->Save();
   std::lock_guard pos_lock(positions_mu_);
   for (const auto& [id, pos] : positions_) state.files.push_back(pos);
   return state;
 }
 
-void Pipeline::Restore(const PersistedState& state) {
+Status Pipeline::Restore(const PersistedState& state) {
   std::unique_lock lock(apply_mu_);
+  if (annex_ != nullptr && !state.annex.empty()) {
+    if (auto loaded = annex_->Load(state.annex); !loaded.ok()) return loaded;
+  }
   for (const auto& skipped : registry_.Restore(state.metrics)) {
     log::Warn("state: metric not restored (catalogue or buckets changed)", {{"metric", skipped}});
   }
@@ -239,6 +256,7 @@ void Pipeline::Restore(const PersistedState& state) {
   std::lock_guard pos_lock(positions_mu_);
   positions_.clear();
   for (const auto& pos : state.files) positions_[{pos.dev, pos.ino}] = pos;
+  return OkStatus();
 }
 
 Result<std::size_t> Pipeline::ReplayWal() {
@@ -255,6 +273,13 @@ Result<std::size_t> Pipeline::ReplayWal() {
       if (name == SourceName(Source::kOtlp)) source = Source::kOtlp;
       start = nl == std::string_view::npos ? payload.size() : nl + 1;
     }
+    std::string_view annex;
+    if (payload.substr(start).starts_with(kWalAnnexTag)) {
+      std::size_t nl = payload.find('\n', start);
+      if (nl == std::string_view::npos) nl = payload.size();
+      annex = payload.substr(start + kWalAnnexTag.size(), nl - start - kWalAnnexTag.size());
+      start = nl + 1;
+    }
     while (start < payload.size()) {
       std::size_t nl = payload.find('\n', start);
       if (nl == std::string_view::npos) nl = payload.size();
@@ -264,6 +289,7 @@ Result<std::size_t> Pipeline::ReplayWal() {
     BatchResult ignored;
     std::shared_lock lock(apply_mu_);
     ApplyLocked(source, lines, false, &ignored);
+    if (annex_ != nullptr && !annex.empty()) annex_->Apply(annex, true);
     ++records;
   });
   if (!status.ok()) return Error{status.error()};

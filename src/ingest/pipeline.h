@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "ingest/batch_annex.h"
 #include "ingest/event_mapper.h"
 #include "ingest/reject_reason.h"
 #include "state/state_store.h"
@@ -66,7 +67,17 @@ class Pipeline final : public TailSink {
   /// Validates every line, appends the valid ones to the WAL (fsync) and applies them.
   /// Fails only when the WAL cannot be written: then nothing was applied or acknowledged.
   /// `source` is kPush or kOtlp; it is logged with the batch so a replay counts it alike.
-  Result<BatchResult> Push(std::span<const std::string_view> lines, Source source = Source::kPush);
+  /// `annex` (no '\n'), for the annex set by SetAnnex, is logged and applied with the lines.
+  Result<BatchResult> Push(std::span<const std::string_view> lines, Source source = Source::kPush,
+                           std::string_view annex = {});
+
+  /// OnLines with annex data for the annex (tailed OTLP files).
+  void OnLinesWithAnnex(const FilePosition& after, std::span<const std::string_view> lines,
+                        std::size_t oversized, std::string_view annex);
+
+  /// The annex whose data batches may carry (batch_annex.h). Set before Restore and any
+  /// ingest; not owned.
+  void SetAnnex(BatchAnnex* annex) { annex_ = annex; }
 
   /// Counts `n` items rejected before they became lines (e.g. invalid OTLP items).
   void CountRejected(Source source, RejectReason reason, std::size_t n);
@@ -79,9 +90,10 @@ class Pipeline final : public TailSink {
   /// A consistent copy of everything the state store persists.
   PersistedState Capture();
 
-  /// Restores a persisted state into the (fresh) registry and windows, and remembers the
-  /// file positions and WAL sequence. Call before any ingest.
-  void Restore(const PersistedState& state);
+  /// Restores a persisted state into the (fresh) registry, windows and annex, and remembers
+  /// the file positions and WAL sequence. Call before any ingest. Fails only when the annex
+  /// cannot load its state.
+  Status Restore(const PersistedState& state);
 
   /// Applies WAL records after the restored sequence (after a crash). \return records.
   Result<std::size_t> ReplayWal();
@@ -97,6 +109,7 @@ class Pipeline final : public TailSink {
   TaskWindows& windows_;
   EventMapper mapper_;
   Wal* wal_;
+  BatchAnnex* annex_ = nullptr;
   std::size_t max_line_bytes_;
   int max_json_depth_;
   std::size_t max_wal_bytes_;

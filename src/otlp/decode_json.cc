@@ -409,6 +409,10 @@ class Decoder {
     bool ok = Members(v, path, [&](std::string_view key, element f, const Path& p) {
       if (key == "traceId") return Id(f, p, &out->trace_id, &out->error);
       if (key == "spanId") return Id(f, p, &out->span_id, &out->error);
+      if (key == "parentSpanId") {
+        ItemError ignored = ItemError::kNone;  // a malformed parent only loses the link
+        return Id(f, p, &out->parent_span_id, &ignored);
+      }
       if (key == "name") return String(f, p, &out->name);
       if (key == "kind") return Enum(f, p, &out->kind);
       if (key == "startTimeUnixNano") return Integer(f, p, &out->start_time_ns);

@@ -302,6 +302,13 @@ class Decoder {
           if (!Want(f, WireType::kLen, kMsg, at)) return false;
           SetId(f.bytes, &out->span_id, &out->error);
           return true;
+        case 4:
+          if (!Want(f, WireType::kLen, kMsg, at)) return false;
+          {
+            ItemError ignored = ItemError::kNone;  // a malformed parent only loses the link
+            SetId(f.bytes, &out->parent_span_id, &ignored);
+          }
+          return true;
         case 5:
           return String(f, kMsg, at, &out->name);
         case 6:

@@ -7,334 +7,17 @@
 #include <optional>
 #include <utility>
 
-#include "common/utf8.h"
+#include "otlp/map_util.h"
 #include "otlp/native_line.h"
+#include "otlp/span_mapper.h"
 
 namespace agx::otlp {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): the mapper's own helpers
+
 namespace {
 
-constexpr double kMaxCount = 9007199254740992.0;  // 2^53: counts are exact up to here
-constexpr std::uint64_t kMaxCountInt = 9007199254740992u;
 constexpr std::size_t kMaxCumulativeSeries = 100000;
-constexpr std::size_t kNameCut = 64;  // bytes of a user value quoted in first_error
-
-// ---------------------------------------------------------------------------------------
-// Problems with an item: the reject reason and what to say about which attribute.
-
-struct Problem {
-  RejectReason reason = RejectReason::kNone;
-  std::string_view field;
-  std::string_view text;
-  explicit operator bool() const { return reason != RejectReason::kNone; }
-};
-
-Problem Missing(std::string_view field) {
-  return {RejectReason::kMissingField, field, "is missing"};
-}
-
-Problem ItemProblem(ItemError e) {
-  if (e == ItemError::kTooManyAttributes) {
-    return {RejectReason::kTooManyAttributes, "", "has more attributes than otlp.max_attributes"};
-  }
-  return {RejectReason::kInvalidValue, "", "has a malformed trace or span id"};
-}
-
-// What a rejection message names, e.g. span 'chat gpt-4' (trace 4bf9…).
-struct ItemRef {
-  std::string_view kind;
-  std::string_view name;
-  std::string_view trace;
-};
-
-void AppendQuoted(std::string* m, std::string_view s) {
-  m->push_back('\'');
-  if (IsValidUtf8(s)) {
-    const std::string_view cut = TruncateUtf8(s, kNameCut);
-    m->append(cut);
-    if (cut.size() < s.size()) m->append("…");
-  } else {
-    m->append("<not UTF-8>");
-  }
-  m->push_back('\'');
-}
-
-void Reject(MappedBatch* out, const ItemRef& item, const Problem& p) {
-  ++out->rejected;
-  ++out->rejected_by_reason[static_cast<std::size_t>(p.reason)];
-  if (!out->first_error.empty()) return;
-  std::string& m = out->first_error;
-  m.append(item.kind);
-  m.push_back(' ');
-  AppendQuoted(&m, item.name);
-  if (!item.trace.empty()) {
-    m.append(" (trace ");
-    m.append(item.trace);
-    m.push_back(')');
-  }
-  m.append(": ");
-  if (!p.field.empty()) {
-    m.append(p.field);
-    m.push_back(' ');
-  }
-  m.append(p.text);
-}
-
-void Drop(MappedBatch* out, DropReason r, std::size_t n = 1) {
-  out->dropped[static_cast<std::size_t>(r)] += n;
-}
-
-// Keeps the line written since `start` if it is valid UTF-8 (the native parser would
-// reject it otherwise; protobuf strings are not checked by the decoder), else removes it
-// and rejects the item.
-void FinishLine(MappedBatch* out, std::size_t start, const ItemRef& item) {
-  if (IsValidUtf8(std::string_view(out->buffer).substr(start))) return;
-  out->buffer.resize(start);
-  Reject(out, item, {RejectReason::kInvalidUtf8, "", "has a string that is not valid UTF-8"});
-}
-
-// ---------------------------------------------------------------------------------------
-// Attribute readers.
-
-/// The value of `key`, or nullptr when absent or empty (an AnyValue with nothing set).
-const AnyValue* Get(const Attributes& attrs, std::string_view key) {
-  const AnyValue* v = Find(attrs, key);
-  return v != nullptr && v->kind != ValueKind::kEmpty ? v : nullptr;
-}
-
-/// The first of `keys` holding a non-empty string; empty when none. Another kind: wrong_type.
-Problem ReadString(const Attributes& attrs, std::initializer_list<std::string_view> keys,
-                   std::string_view* out) {
-  *out = {};
-  for (std::string_view key : keys) {
-    const AnyValue* v = Get(attrs, key);
-    if (v == nullptr) continue;
-    if (v->kind != ValueKind::kString) return {RejectReason::kWrongType, key, "must be a string"};
-    if (v->str.empty()) continue;
-    *out = v->str;
-    return {};
-  }
-  return {};
-}
-
-/// Removes a context-size suffix such as "[1m]": "claude-opus-4-6[1m]" -> "claude-opus-4-6".
-std::string_view StripContextSuffix(std::string_view model) {
-  if (!model.empty() && model.back() == ']') {
-    const std::size_t open = model.rfind('[');
-    if (open != std::string_view::npos) model = model.substr(0, open);
-  }
-  return model;
-}
-
-/// The required model from the first of `keys`, suffix stripped.
-Problem ReadModel(const Attributes& attrs, std::initializer_list<std::string_view> keys,
-                  std::string_view* out) {
-  if (Problem p = ReadString(attrs, keys, out)) return p;
-  *out = StripContextSuffix(*out);
-  return out->empty() ? Missing(*keys.begin()) : Problem{};
-}
-
-enum class Amount : std::uint8_t {
-  kCount,  ///< whole number >= 0, at most 2^53 (tokens)
-  kValue,  ///< finite number >= 0 (duration, cost)
-};
-
-/// Reads an int, a double or a decimal string ("3", "0.144065") as a number >= 0.
-Problem ReadNumber(const AnyValue& v, std::string_view field, Amount amount, double* out) {
-  const bool whole = amount == Amount::kCount;
-  const Problem invalid{
-      RejectReason::kInvalidValue, field,
-      whole ? "must be a non-negative whole number" : "must be a non-negative number"};
-  const Problem wrong{RejectReason::kWrongType, field, "must be a number"};
-  double d = 0;
-  switch (v.kind) {
-    case ValueKind::kInt:
-      if (v.i < 0 || (whole && static_cast<std::uint64_t>(v.i) > kMaxCountInt)) return invalid;
-      d = static_cast<double>(v.i);
-      break;
-    case ValueKind::kDouble:
-      d = v.d;
-      break;
-    case ValueKind::kString: {
-      const char* first = v.str.data();
-      const char* last = first + v.str.size();
-      if (first == last) return wrong;
-      // Digits only: read exactly, so 2^53 + 1 is not rounded down into range.
-      if (std::all_of(first, last, [](char c) { return c >= '0' && c <= '9'; })) {
-        std::uint64_t u = 0;
-        auto [end, ec] = std::from_chars(first, last, u);
-        if (ec == std::errc() && end == last) {
-          if (whole && u > kMaxCountInt) return invalid;
-          d = static_cast<double>(u);
-          break;
-        }
-      }
-      auto [end, ec] = std::from_chars(first, last, d);
-      if (end != last || (ec != std::errc() && ec != std::errc::result_out_of_range)) return wrong;
-      if (ec == std::errc::result_out_of_range) return invalid;
-      break;
-    }
-    default:
-      return wrong;
-  }
-  if (!std::isfinite(d) || d < 0) return invalid;
-  if (whole && (d != std::trunc(d) || d > kMaxCount)) return invalid;
-  *out = d;
-  return {};
-}
-
-/// The first of `keys` present, as a number; `*out` stays -1 when none is present.
-Problem ReadOptionalNumber(const Attributes& attrs, std::initializer_list<std::string_view> keys,
-                           Amount amount, double* out) {
-  *out = -1;
-  for (std::string_view key : keys) {
-    if (const AnyValue* v = Get(attrs, key)) return ReadNumber(*v, key, amount, out);
-  }
-  return {};
-}
-
-std::string_view AgentId(const OtlpConfig& config, const Attributes& item,
-                         const Attributes& resource) {
-  for (const std::string& key : config.agent_id_attributes) {
-    for (const Attributes* attrs : {&item, &resource}) {
-      const AnyValue* v = Find(*attrs, key);
-      if (v != nullptr && v->kind == ValueKind::kString && !v->str.empty()) return v->str;
-    }
-  }
-  return config.default_agent_id;
-}
-
-/// Starts a line with the common fields.
-NativeLine Begin(MappedBatch* out, std::string_view type, std::string_view agent_id,
-                 std::uint64_t ts_ns, const TraceId& trace, const SpanId& span) {
-  NativeLine line(&out->buffer, type);
-  line.Str("agent_id", agent_id).Time("ts", ts_ns);
-  if (trace.present) line.Str("trace_id", trace.view());
-  if (span.present) line.Str("span_id", span.view());
-  return line;
-}
-
-// The token fields of an llm_call; -1 = absent.
-struct Tokens {
-  double input = -1, output = -1, cache_read = -1, cache_creation = -1, cost = -1;
-  bool any() const {
-    return input >= 0 || output >= 0 || cache_read >= 0 || cache_creation >= 0 || cost >= 0;
-  }
-  void Write(NativeLine* line) const {
-    if (input >= 0) line->Num("input_tokens", input);
-    if (output >= 0) line->Num("output_tokens", output);
-    if (cache_read >= 0) line->Num("cache_read_tokens", cache_read);
-    if (cache_creation >= 0) line->Num("cache_creation_tokens", cache_creation);
-  }
-};
-
-// ---------------------------------------------------------------------------------------
-// Spans (GenAI semantic conventions).
-
-enum class SpanRoute : std::uint8_t { kNone, kLlm, kTool, kRun };
-
-SpanRoute RouteSpan(const Attributes& attrs) {
-  const AnyValue* op = Get(attrs, "gen_ai.operation.name");
-  if (op == nullptr || op->kind != ValueKind::kString) return SpanRoute::kNone;
-  const std::string_view s = op->str;
-  if (s == "chat" || s == "text_completion" || s == "generate_content") return SpanRoute::kLlm;
-  if (s == "execute_tool") return SpanRoute::kTool;
-  if (s == "invoke_agent") return SpanRoute::kRun;
-  return SpanRoute::kNone;
-}
-
-bool ContainsTimeout(std::string_view s) {
-  constexpr std::string_view kWord = "timeout";
-  for (std::size_t i = 0; i + kWord.size() <= s.size(); ++i) {
-    bool match = true;
-    for (std::size_t j = 0; j < kWord.size() && match; ++j) {
-      char c = s[i + j];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      match = c == kWord[j];
-    }
-    if (match) return true;
-  }
-  return false;
-}
-
-Problem ReadSpanTokens(const Attributes& a, Tokens* t) {
-  if (Problem p = ReadOptionalNumber(a, {"gen_ai.usage.cache_read.input_tokens"}, Amount::kCount,
-                                     &t->cache_read)) {
-    return p;
-  }
-  if (Problem p = ReadOptionalNumber(
-          a, {"gen_ai.usage.cache_write.input_tokens", "gen_ai.usage.cache_creation.input_tokens"},
-          Amount::kCount, &t->cache_creation)) {
-    return p;
-  }
-  if (Problem p = ReadOptionalNumber(a, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"},
-                                     Amount::kCount, &t->input)) {
-    return p;
-  }
-  if (Problem p =
-          ReadOptionalNumber(a, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"},
-                             Amount::kCount, &t->output)) {
-    return p;
-  }
-  // The conventions count cached tokens inside the input tokens; ours are uncached input.
-  if (t->input >= 0) {
-    t->input -= std::max(t->cache_read, 0.0) + std::max(t->cache_creation, 0.0);
-    t->input = std::max(t->input, 0.0);
-  }
-  return {};
-}
-
-void MapSpan(const OtlpConfig& config, const Attributes& resource, const Span& s,
-             MappedBatch* out) {
-  ++out->items;
-  const ItemRef ref{"span", s.name, s.trace_id.view()};
-  if (s.error != ItemError::kNone) return Reject(out, ref, ItemProblem(s.error));
-  const SpanRoute route = RouteSpan(s.attributes);
-  if (route == SpanRoute::kNone) return Drop(out, DropReason::kNotGenAi);
-
-  const Attributes& a = s.attributes;
-  const AnyValue* error_type = Get(a, "error.type");
-  if (error_type != nullptr && error_type->kind == ValueKind::kString && error_type->str.empty()) {
-    error_type = nullptr;
-  }
-  std::string_view status = s.status_code == 2 || error_type != nullptr ? "failure" : "success";
-  std::string_view model, tool_name, finish_reason;
-  Tokens tokens;
-  if (route == SpanRoute::kLlm) {
-    if (Problem p = ReadModel(a, {"gen_ai.request.model", "gen_ai.response.model"}, &model)) {
-      return Reject(out, ref, p);
-    }
-    if (Problem p = ReadSpanTokens(a, &tokens)) return Reject(out, ref, p);
-    // Only a plain string is usable: the model keeps no array contents.
-    const AnyValue* fr = Get(a, "gen_ai.response.finish_reasons");
-    if (fr != nullptr && fr->kind == ValueKind::kString) finish_reason = fr->str;
-  } else if (route == SpanRoute::kTool) {
-    if (Problem p = ReadString(a, {"gen_ai.tool.name"}, &tool_name)) return Reject(out, ref, p);
-    if (tool_name.empty()) return Reject(out, ref, Missing("gen_ai.tool.name"));
-    if (error_type != nullptr && error_type->kind == ValueKind::kString &&
-        ContainsTimeout(error_type->str)) {
-      status = "timeout";
-    }
-  }
-
-  const std::size_t start = out->buffer.size();
-  static constexpr std::string_view kTypes[] = {"", "llm_call", "tool_call", "run"};
-  NativeLine line =
-      Begin(out, kTypes[static_cast<int>(route)], AgentId(config, a, resource),
-            s.end_time_ns != 0 ? s.end_time_ns : s.start_time_ns, s.trace_id, s.span_id);
-  if (route == SpanRoute::kLlm) {
-    line.Str("model", model);
-    tokens.Write(&line);
-  } else if (route == SpanRoute::kTool) {
-    line.Str("tool_name", tool_name);
-  }
-  if (s.start_time_ns != 0 && s.end_time_ns != 0 && s.end_time_ns >= s.start_time_ns) {
-    line.Num("duration_ms", static_cast<double>(s.end_time_ns - s.start_time_ns) / 1e6);
-  }
-  line.Str("status", status);
-  if (!finish_reason.empty()) line.Str("finish_reason", finish_reason);
-  line.End();
-  FinishLine(out, start, ref);
-}
 
 // ---------------------------------------------------------------------------------------
 // Log events (Claude Code).
@@ -601,13 +284,20 @@ std::string_view DropReasonName(DropReason r) {
   static constexpr std::string_view kNames[kDropReasonCount] = {
       "not_genai",         "unknown_event", "unknown_metric",
       "unsupported_point", "other_source",  "cumulative_baseline",
+      "ignored",           "duplicate",
   };
   const auto i = static_cast<std::size_t>(r);
   return i < kDropReasonCount ? kNames[i] : std::string_view("unknown");
 }
 
 Mapper::Mapper(OtlpConfig config, std::uint64_t start_time_ns)
-    : config_(std::move(config)), start_time_ns_(start_time_ns) {}
+    : config_(std::move(config)),
+      spans_(std::make_unique<SpanMapper>(config_)),
+      start_time_ns_(start_time_ns) {}
+
+Mapper::~Mapper() = default;
+
+SpanMemory& Mapper::span_memory() const { return spans_->memory(); }
 
 void Mapper::Map(const ExportRequest& request, MappedBatch* out) const {
   out->buffer.clear();
@@ -618,12 +308,9 @@ void Mapper::Map(const ExportRequest& request, MappedBatch* out) const {
   out->dropped.fill(0);
   out->first_error.clear();
   out->cumulative_updates.clear();
+  out->span_updates.clear();
 
-  for (const auto& r : request.spans) {
-    for (const auto& scope : r.scopes) {
-      for (const Span& s : scope.items) MapSpan(config_, r.resource, s, out);
-    }
-  }
+  spans_->Map(request, out);
   for (const auto& r : request.logs) {
     for (const auto& scope : r.scopes) {
       for (const LogRecord& rec : scope.items) MapLog(config_, r.resource, rec, out);

@@ -4,8 +4,8 @@
 // any pushed line. Going through the native format keeps one durable format and one
 // mapping to metrics; docs/otlp.md lists what maps to what.
 //
-// - Spans with gen_ai.operation.name chat/text_completion/generate_content -> llm_call,
-//   execute_tool -> tool_call, invoke_agent -> run; other spans are dropped (not_genai).
+// - Spans are classified by span rules (span_mapper.h): llm_call, tool_call or run; spans
+//   no rule matches are dropped (not_genai), nested spans of one operation counted once.
 // - Claude Code log events api_request/api_error -> llm_call, tool_result -> tool_call;
 //   other log records are dropped (unknown_event).
 // - Claude Code metrics claude_code.token.usage / claude_code.cost.usage (sums, delta or
@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -26,6 +27,7 @@
 #include "config/config.h"
 #include "ingest/reject_reason.h"
 #include "otlp/otlp_model.h"
+#include "otlp/span_memory.h"
 
 namespace agx::otlp {
 
@@ -38,6 +40,8 @@ enum class DropReason : std::uint8_t {
   kUnsupportedPoint,    ///< mapped metric with a gauge, non-monotonic or histogram point
   kOtherSource,         ///< Claude Code tokens/cost from the source that does not count
   kCumulativeBaseline,  ///< first cumulative point of a series that started before us
+  kIgnored,             ///< span matched by a rule whose event is `ignore`
+  kDuplicate,           ///< span of an operation already counted (nested or re-sent)
   kCount,
 };
 inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
@@ -54,6 +58,18 @@ struct CumulativePoint {
   double value = 0;
 };
 
+/// What became of one span, for `agent_exporter explain-otlp` (filled only when asked).
+struct SpanExplanation {
+  std::size_t index = 0;  ///< the span's position in the request
+  std::string name, trace_id, span_id, parent_span_id, scope;
+  std::string rule;       ///< "builtin:<name>" or "config:<name>"; empty: no rule matched
+  std::string rule_origin;
+  std::string outcome;    ///< the event type, "dropped" or "rejected"
+  std::string reason;     ///< drop or reject reason
+  std::string detail;     ///< why, in words
+  std::string line;       ///< the native event line, without '\n'
+};
+
 struct MappedBatch {
   std::string buffer;                   ///< the native event lines, '\n'-terminated
   std::vector<std::string_view> lines;  ///< views into `buffer`, filled by Map
@@ -64,13 +80,21 @@ struct MappedBatch {
   std::string first_error;  ///< message about the first rejected item, for partialSuccess
   /// Cumulative state to remember once the batch is acknowledged (see Commit).
   std::vector<std::pair<CumulativeKey, CumulativePoint>> cumulative_updates;
+  /// Span memory updates reserved by Map: committed with the batch's lines (OtlpIngest
+  /// logs them in the same WAL record), rolled back if the batch is not acknowledged.
+  std::vector<SpanUpdate> span_updates;
+  /// When set, Map appends one entry per span.
+  std::vector<SpanExplanation>* explain = nullptr;
 };
+
+class SpanMapper;
 
 class Mapper {
  public:
   /// `start_time_ns`: when the exporter started; a cumulative series whose start time is
   /// at or after it is counted from zero, an older one from its second point.
   Mapper(OtlpConfig config, std::uint64_t start_time_ns);
+  ~Mapper();
 
   /// Maps every item of `request` into `out` (cleared first). Never fails: unusable items
   /// are counted as rejected (with a reason) or dropped.
@@ -80,8 +104,13 @@ class Mapper {
   /// retried request that was not acknowledged is counted again rather than lost.
   void Commit(const MappedBatch& batch);
 
+  /// The span memory (nested and re-sent spans counted once); see span_memory.h.
+  SpanMemory& span_memory() const;
+  const SpanMapper& spans() const { return *spans_; }
+
  private:
   OtlpConfig config_;
+  std::unique_ptr<SpanMapper> spans_;
   std::uint64_t start_time_ns_;
   mutable std::mutex mu_;
   std::map<CumulativeKey, CumulativePoint> cumulative_;  // guarded by mu_

@@ -2,9 +2,38 @@
 
 #include <vector>
 
+#include "common/log.h"
 #include "registry/registry.h"
 
 namespace agx::otlp {
+
+// The span memory as the pipeline's annex (ingest/batch_annex.h): a batch's reservations are
+// committed when its lines are applied, replayed with them, and saved in the snapshot.
+class OtlpIngest::MemoryAnnex final : public BatchAnnex {
+ public:
+  explicit MemoryAnnex(SpanMemory& memory) : memory_(memory) {}
+
+  void Apply(std::string_view data, bool replayed) override {
+    std::vector<SpanUpdate> updates;
+    if (!SpanMemory::Decode(data, &updates)) {
+      log::Warn("otlp: span memory record ignored (malformed)", {});
+      return;
+    }
+    if (replayed) {
+      memory_.Replay(updates);
+    } else {
+      memory_.Commit(updates);
+    }
+  }
+  std::string Save() const override { return memory_.Save(); }
+  Status Load(std::string_view state) override {
+    if (auto s = memory_.Load(state); !s.ok()) return Error{"otlp span memory: " + s.error()};
+    return OkStatus();
+  }
+
+ private:
+  SpanMemory& memory_;
+};
 
 // Tailed OTLP JSON files: every line is one export request of any signal. Lines that do
 // not decode are rejected (invalid_json, source file) and the tail goes on; the mapped
@@ -18,6 +47,7 @@ class OtlpIngest::FileSink final : public TailSink {
                std::size_t oversized) override {
     buffer_.clear();
     ends_.clear();
+    annex_.clear();
     std::size_t invalid = 0;
     MappedBatch batch;
     for (std::string_view line : lines) {
@@ -29,6 +59,7 @@ class OtlpIngest::FileSink final : public TailSink {
       }
       ingest_.MapAndCount(*request, Source::kFile, &batch);
       ingest_.mapper_.Commit(batch);  // a tailed line is never retried: commit at once
+      SpanMemory::Encode(batch.span_updates, &annex_);  // committed with the lines below
       for (std::string_view l : batch.lines) {
         buffer_.append(l);
         ends_.push_back(buffer_.size());
@@ -41,7 +72,7 @@ class OtlpIngest::FileSink final : public TailSink {
       start = end;
     }
     ingest_.pipeline_.CountRejected(Source::kFile, RejectReason::kInvalidJson, invalid);
-    ingest_.pipeline_.OnLines(after, views_, oversized);
+    ingest_.pipeline_.OnLinesWithAnnex(after, views_, oversized, annex_);
   }
 
   void OnFileClosed(const FilePosition& last) override { ingest_.pipeline_.OnFileClosed(last); }
@@ -51,13 +82,16 @@ class OtlpIngest::FileSink final : public TailSink {
   std::string buffer_;  // reused between reads
   std::vector<std::size_t> ends_;
   std::vector<std::string_view> views_;
+  std::string annex_;
 };
 
 OtlpIngest::OtlpIngest(const Config& config, Registry& registry, Pipeline& pipeline,
                        std::uint64_t start_time_ns)
     : pipeline_(pipeline),
       mapper_(config.otlp, start_time_ns),
+      annex_(std::make_unique<MemoryAnnex>(mapper_.span_memory())),
       file_sink_(std::make_unique<FileSink>(*this)) {
+  pipeline_.SetAnnex(annex_.get());
   limits_.max_attributes = config.otlp.max_attributes;
   limits_.max_depth = config.otlp.max_depth;
   // Every signal x reason is exported from the start (at 0), so rate() works at once.
@@ -70,7 +104,7 @@ OtlpIngest::OtlpIngest(const Config& config, Registry& registry, Pipeline& pipel
   }
 }
 
-OtlpIngest::~OtlpIngest() = default;
+OtlpIngest::~OtlpIngest() { pipeline_.SetAnnex(nullptr); }
 
 TailSink* OtlpIngest::file_sink() { return file_sink_.get(); }
 
@@ -103,9 +137,13 @@ ExportOutcome OtlpIngest::Export(Signal signal, std::string_view body, bool prot
   out.items = batch.items;
   out.rejected = batch.rejected;
   out.message = batch.first_error;
-  if (!batch.lines.empty()) {
-    auto pushed = pipeline_.Push(batch.lines, Source::kOtlp);
+  std::string annex;
+  SpanMemory::Encode(batch.span_updates, &annex);
+  if (!batch.lines.empty() || !annex.empty()) {
+    auto pushed = pipeline_.Push(batch.lines, Source::kOtlp, annex);
     if (!pushed.ok()) {
+      // Not acknowledged: the client retries, and its spans must count then.
+      mapper_.span_memory().Rollback(batch.span_updates);
       out.kind = ExportOutcome::Kind::kUnavailable;
       out.message = pushed.error();
       return out;

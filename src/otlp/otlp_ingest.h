@@ -50,14 +50,18 @@ class OtlpIngest {
   /// The sink for a FileTailer over OTLP JSON files (one export request per line).
   TailSink* file_sink();
 
+  const Mapper& mapper() const { return mapper_; }
+
  private:
   class FileSink;
+  class MemoryAnnex;
   /// Decoded and mapped; counts dropped and mapper-rejected items under `source`.
   void MapAndCount(const ExportRequest& request, Source source, MappedBatch* batch);
 
   Pipeline& pipeline_;
   DecodeLimits limits_;
   Mapper mapper_;
+  std::unique_ptr<MemoryAnnex> annex_;
   std::array<std::array<CounterHandle*, kDropReasonCount>,
              static_cast<std::size_t>(Signal::kCount)> dropped_{};
   std::unique_ptr<FileSink> file_sink_;

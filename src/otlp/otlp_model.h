@@ -67,6 +67,7 @@ enum class ItemError : std::uint8_t { kNone, kInvalidId, kTooManyAttributes };
 struct Span {
   TraceId trace_id;
   SpanId span_id;
+  SpanId parent_span_id;          ///< absent for a root span
   std::string_view name;
   int kind = 0;                   ///< SpanKind: 0 unspecified … 5 consumer
   std::uint64_t start_time_ns = 0;

@@ -270,6 +270,7 @@ std::string StateToJson(const PersistedState& state) {
            {"files", std::move(files)},
            {"metrics", json{{"families", std::move(families)}}},
            {"windows", WindowsJson(state.windows)}};
+  if (!state.annex.empty()) doc["annex"] = state.annex;
   try {
     return doc.dump();
   } catch (const json::type_error& e) {
@@ -308,6 +309,11 @@ Result<PersistedState> StateFromJson(std::string_view text) {
         Field(windows, "completion", "windows"), "windows.completion", ToWindowKey);
     st.windows.cost = ArrayOf<WindowSnapshot::Key>(Field(windows, "cost", "windows"),
                                                    "windows.cost", ToWindowKey);
+    // Optional: states written before the annex existed have none.
+    if (auto a = doc.find("annex"); a != doc.end()) {
+      if (!a->is_string()) throw DecodeError{"annex: expected a string"};
+      st.annex = a->get<std::string>();
+    }
   } catch (const DecodeError& e) {
     return Error{e.message};
   }

@@ -27,6 +27,7 @@ struct PersistedState {
   std::vector<FilePosition> files;
   std::uint64_t wal_seq = 0;
   WindowSnapshot windows;
+  std::string annex;  ///< the pipeline annex's state (ingest/batch_annex.h); may be empty
 };
 
 class StateStore {

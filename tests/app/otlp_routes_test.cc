@@ -71,8 +71,9 @@ std::string IntAttr(std::string_view key, std::uint64_t value) {
 }
 
 // ExportTraceServiceRequest with one execute_tool span of agent "proto-agent".
-std::string ProtoToolSpan(std::string_view tool) {
-  std::string span = Field(1, std::string(16, '\x11')) + Field(2, std::string(8, '\x22')) +
+// Spans are told apart by their id (a span sent again is counted once): `id` varies it.
+std::string ProtoToolSpan(std::string_view tool, char id = '\x22') {
+  std::string span = Field(1, std::string(16, '\x11')) + Field(2, std::string(8, id)) +
                      Field(5, "execute_tool") + Fixed64(7, 1795319953000000000ULL) +
                      Fixed64(8, 1795319953500000000ULL) +
                      Field(9, StringAttr("gen_ai.operation.name", "execute_tool")) +
@@ -132,7 +133,7 @@ TEST_F(OtlpRoutesTest, ProtobufIsAcceptedAndRepliedInProtobuf) {
   EXPECT_EQ(r.body, "") << "full success: an empty ExportTraceServiceResponse";
 
   // Partial success: ExportTraceServiceResponse{partial_success{rejected_spans: 1, msg}}.
-  r = Post("/v1/traces", ProtoToolSpan(""), kProto);
+  r = Post("/v1/traces", ProtoToolSpan("", '\x23'), kProto);
   ASSERT_EQ(r.status, 200);
   ASSERT_GE(r.body.size(), 4u);
   EXPECT_EQ(r.body[0], '\x0a');                     // field 1, length-delimited

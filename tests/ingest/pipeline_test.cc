@@ -320,7 +320,7 @@ TEST(PipelineTest, RestoredPositionsAreReturnedAndUpdated) {
   PersistedState state;
   state.files = {{"/logs/a.log", 1, 1, 100}, {"/logs/b.log", 1, 2, 200}};
   state.wal_seq = 0;
-  h.pipeline.Restore(state);
+  ASSERT_TRUE(h.pipeline.Restore(state).ok());
   EXPECT_EQ(h.pipeline.Positions(), state.files);
   const std::vector<std::string> lines = {RunLine("a")};
   h.pipeline.OnLines({"/logs/b.log", 1, 2, 300}, Views(lines), 0);
@@ -552,7 +552,7 @@ TEST(PipelineTest, CaptureIsConsistentWithTheWalUnderConcurrentPushes) {
     SCOPED_TRACE("restore capture " + std::to_string(i) + ", wal_seq " +
                  std::to_string(st.wal_seq));
     Harness fresh(Config::Defaults(), wal.get());
-    fresh.pipeline.Restore(st);
+    ASSERT_TRUE(fresh.pipeline.Restore(st).ok());
     auto replayed = fresh.pipeline.ReplayWal();
     ASSERT_TRUE(replayed.ok()) << replayed.error();
     EXPECT_EQ(*replayed, kBatches - st.wal_seq);
@@ -562,7 +562,7 @@ TEST(PipelineTest, CaptureIsConsistentWithTheWalUnderConcurrentPushes) {
   }
   // Restoring the final state replays nothing.
   Harness fresh(Config::Defaults(), wal.get());
-  fresh.pipeline.Restore(final_state);
+  ASSERT_TRUE(fresh.pipeline.Restore(final_state).ok());
   auto replayed = fresh.pipeline.ReplayWal();
   ASSERT_TRUE(replayed.ok()) << replayed.error();
   EXPECT_EQ(*replayed, 0u);

@@ -112,7 +112,7 @@ class Planner:
         return s
 
     def chat_span(self, b, key, resource, agent_attrs, *, clamp=False, string_tokens=False,
-                  reject=False):
+                  no_model=False):
         r = self.rng
         model = r.choice(SPAN_MODELS)
         op = r.choice(["chat"] * 6 + ["text_completion", "generate_content"])
@@ -121,7 +121,7 @@ class Planner:
         provider = "anthropic" if model.startswith("claude") else "openai"
         attrs["gen_ai.provider.name" if r.random() < 0.5 else "gen_ai.system"] = provider
         where = r.random()
-        if not reject:
+        if not no_model:
             if where < 0.15:
                 attrs["gen_ai.response.model"] = model  # only the response model
             elif where < 0.3:  # both: the request model wins
@@ -158,10 +158,8 @@ class Planner:
             attrs["gen_ai.response.finish_reasons"] = ["stop"]
         s = self.span(key, "%s %s" % (op, model), "client", attrs,
                       r.randint(40_000_000, 4_000_000_000), error)
-        if reject:
-            self.items.append({"signal": "traces", "batch": b, "kind": "reject",
-                               "reason": "missing_field"})
-            return s
+        if no_model:  # no model on the span nor above it: otlp.default_model ("unknown")
+            model = "unknown"
         cr, cc = cache_read or 0, cache_creation or 0
         ev = {"type": "llm_call", "agent_id": agent_id(agent_attrs, resource), "model": model,
               "status": "failure" if failed else "success",
@@ -217,11 +215,12 @@ class Planner:
         elif choice == 1:
             attrs, name, kind = {"db.system.name": "postgresql", "db.operation.name": "SELECT"}, \
                 "SELECT orders", "client"
-        else:  # a GenAI operation agent_exporter does not map
+        else:  # a GenAI operation agent_exporter does not count: a rule ignores it
             attrs, name, kind = {"gen_ai.operation.name": "embeddings",
                                  "gen_ai.request.model": "text-embedding-3-small",
                                  "gen_ai.usage.input_tokens": 12}, "embeddings", "client"
-        self.items.append({"signal": "traces", "batch": b, "kind": "drop", "reason": "not_genai"})
+        reason = "ignored" if "gen_ai.operation.name" in attrs else "not_genai"
+        self.items.append({"signal": "traces", "batch": b, "kind": "drop", "reason": reason})
         return self.span(key, name, kind, attrs, r.randint(1_000_000, 50_000_000))
 
     def traces(self, b):
@@ -282,11 +281,12 @@ class Planner:
                                          "status": "failure" if failed else "success",
                                          "duration_ms": (end - start) / 1e6,
                                          "span_key": (b, run_span_key)}})
-        # Root spans outside any run: one non-GenAI (dropped) and one without its required
-        # model or tool name (rejected: still a 200, with partialSuccess).
+        # Root spans outside any run: one non-GenAI (dropped) and either an LLM call that
+        # names no model (counted under "unknown") or a tool call without its required tool
+        # name (rejected: still a 200, with partialSuccess).
         groups[0]["spans"].append(self.other_span(b, key()))
         if b % 2 == 0:
-            groups[1]["spans"].append(self.chat_span(b, key(), res_b, {}, reject=True))
+            groups[1]["spans"].append(self.chat_span(b, key(), res_b, {}, no_model=True))
         else:
             groups[1]["spans"].append(self.tool_span(b, key(), res_b, {}, reject=True))
         for g in groups:

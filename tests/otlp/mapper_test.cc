@@ -10,166 +10,13 @@
 #include <vector>
 
 #include "ingest/event_parser.h"
+#include "otlp/mapped_testutil.h"
 #include "otlp/native_line.h"
 
 namespace agx::otlp {
 namespace {
 
-// ---------------------------------------------------------------------------------------
-// Builders. String literals outlive the requests, so the views stay valid.
-
-AnyValue Str(std::string_view s) {
-  AnyValue v;
-  v.kind = ValueKind::kString;
-  v.str = s;
-  return v;
-}
-AnyValue Int(std::int64_t i) {
-  AnyValue v;
-  v.kind = ValueKind::kInt;
-  v.i = i;
-  return v;
-}
-AnyValue Dbl(double d) {
-  AnyValue v;
-  v.kind = ValueKind::kDouble;
-  v.d = d;
-  return v;
-}
-AnyValue Bool(bool b) {
-  AnyValue v;
-  v.kind = ValueKind::kBool;
-  v.b = b;
-  return v;
-}
-AnyValue Kind(ValueKind k) {
-  AnyValue v;
-  v.kind = k;
-  return v;
-}
-
-constexpr std::string_view kTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
-constexpr std::string_view kSpan = "00f067aa0ba902b7";
-constexpr std::uint64_t kSec = 1000000000;
-constexpr std::uint64_t kExporterStart = 1795319000 * kSec;
-constexpr std::uint64_t kT = 1795319953 * kSec;  // a time after the exporter started
-
-template <std::size_t N>
-HexId<N> Id(std::string_view hex) {
-  HexId<N> id;
-  std::memcpy(id.hex.data(), hex.data(), N);
-  id.present = true;
-  return id;
-}
-
-Span MakeSpan(std::string_view name, Attributes attrs) {
-  Span s;
-  s.name = name;
-  s.trace_id = Id<32>(kTrace);
-  s.span_id = Id<16>(kSpan);
-  s.start_time_ns = kT;
-  s.end_time_ns = kT + 812500000;  // 812.5 ms
-  s.attributes = std::move(attrs);
-  return s;
-}
-
-ExportRequest SpanRequest(Attributes resource, std::vector<Span> spans) {
-  ExportRequest r;
-  r.signal = Signal::kTraces;
-  r.spans.push_back({std::move(resource), {{"scope", std::move(spans)}}});
-  return r;
-}
-
-LogRecord MakeLog(std::string_view body, Attributes attrs) {
-  LogRecord l;
-  l.time_ns = kT + 250000000;
-  l.observed_time_ns = kT + 999000000;
-  if (!body.empty()) l.body = Str(body);
-  l.attributes = std::move(attrs);
-  return l;
-}
-
-ExportRequest LogRequest(Attributes resource, std::vector<LogRecord> logs) {
-  ExportRequest r;
-  r.signal = Signal::kLogs;
-  r.logs.push_back({std::move(resource), {{"com.anthropic.claude_code.events", std::move(logs)}}});
-  return r;
-}
-
-NumberPoint Point(double value, Attributes attrs, std::uint64_t start = kT,
-                  std::uint64_t time = kT + 60 * kSec) {
-  NumberPoint p;
-  p.attributes = std::move(attrs);
-  p.start_time_ns = start;
-  p.time_ns = time;
-  p.value = value;
-  p.has_value = true;
-  return p;
-}
-
-Metric Sum(std::string_view name, int temporality, std::vector<NumberPoint> points) {
-  Metric m;
-  m.name = name;
-  m.kind = MetricKind::kSum;
-  m.temporality = temporality;
-  m.monotonic = true;
-  m.points = std::move(points);
-  return m;
-}
-
-ExportRequest MetricRequest(Attributes resource, std::vector<Metric> metrics) {
-  ExportRequest r;
-  r.signal = Signal::kMetrics;
-  r.metrics.push_back({std::move(resource), {{"com.anthropic.claude_code", std::move(metrics)}}});
-  return r;
-}
-
-OtlpConfig Config(std::string usage = "logs") {
-  OtlpConfig c;
-  c.claude_code_usage = std::move(usage);
-  return c;
-}
-
-std::size_t Dropped(const MappedBatch& b, DropReason r) {
-  return b.dropped[static_cast<std::size_t>(r)];
-}
-std::size_t Rejected(const MappedBatch& b, RejectReason r) {
-  return b.rejected_by_reason[static_cast<std::size_t>(r)];
-}
-std::size_t TotalDropped(const MappedBatch& b) {
-  std::size_t n = 0;
-  for (std::size_t d : b.dropped) n += d;
-  return n;
-}
-
-// Maps `r`, checks that every line is a valid native event and returns the lines.
-std::vector<std::string> Map(const Mapper& mapper, const ExportRequest& r, MappedBatch* b) {
-  mapper.Map(r, b);
-  std::vector<std::string> lines(b->lines.begin(), b->lines.end());
-  std::string joined;
-  for (const auto& l : lines) joined += l + "\n";
-  EXPECT_EQ(joined, b->buffer);
-  EventParser parser;
-  for (const auto& l : lines) {
-    SCOPED_TRACE(l);
-    AgentEvent ev;
-    const ParseError err = parser.Parse(l, &ev);
-    // `usage` is new: until the native parser knows it, it answers unknown_type.
-    if (l.find(R"("type":"usage")") != std::string::npos &&
-        err.reason == RejectReason::kUnknownType) {
-      continue;
-    }
-    EXPECT_EQ(err.reason, RejectReason::kNone) << err.detail;
-  }
-  return lines;
-}
-
-std::vector<std::string> Map(const Mapper& mapper, const ExportRequest& r) {
-  MappedBatch b;
-  return Map(mapper, r, &b);
-}
-
-using Lines = std::vector<std::string>;
+using namespace fixtures;  // NOLINT(google-build-using-namespace): the shared builders
 
 // ---------------------------------------------------------------------------------------
 // NativeLine
@@ -409,14 +256,15 @@ TEST(MapperSpanTest, NonGenAiSpansAreDropped) {
   Mapper mapper(Config(), kExporterStart);
   const auto r = SpanRequest(
       {}, {MakeSpan("GET /", {{"http.method", Str("GET")}}),
-           MakeSpan("embeddings", {{"gen_ai.operation.name", Str("embeddings")}}),
+           MakeSpan("create_agent", {{"gen_ai.operation.name", Str("create_agent")}}),
            MakeSpan("claude_code.llm_request",
                     {{"gen_ai.system", Str("anthropic")}, {"model", Str("claude-opus-4-6")}}),
            MakeSpan("odd", {{"gen_ai.operation.name", Int(1)}})});
   MappedBatch b;
   EXPECT_TRUE(Map(mapper, r, &b).empty());
   EXPECT_EQ(b.items, 4u);
-  EXPECT_EQ(Dropped(b, DropReason::kNotGenAi), 4u);
+  EXPECT_EQ(Dropped(b, DropReason::kNotGenAi), 1u);  // GET /
+  EXPECT_EQ(Dropped(b, DropReason::kIgnored), 3u);   // rules whose event is ignore
   EXPECT_EQ(b.rejected, 0u);
 }
 
@@ -516,11 +364,11 @@ TEST(MapperSpanTest, InvalidSpansAreRejected) {
        ItemError::kNone,
        RejectReason::kWrongType,
        "span 'x' (trace 4bf92f3577b34da6a3ce929d0e0e4736): gen_ai.tool.name must be a string"},
-      {"model missing",
-       {{"gen_ai.operation.name", Str("chat")}},
+      {"model not a string",
+       {{"gen_ai.operation.name", Str("chat")}, {"gen_ai.request.model", Int(3)}},
        ItemError::kNone,
-       RejectReason::kMissingField,
-       "span 'x' (trace 4bf92f3577b34da6a3ce929d0e0e4736): gen_ai.request.model is missing"},
+       RejectReason::kWrongType,
+       "span 'x' (trace 4bf92f3577b34da6a3ce929d0e0e4736): gen_ai.request.model must be a string"},
       {"tokens a word",
        {{"gen_ai.operation.name", Str("chat")},
         {"gen_ai.request.model", Str("m")},
@@ -662,11 +510,11 @@ TEST(MapperSpanTest, InvalidSpansAreRejected) {
 TEST(MapperSpanTest, LongNamesAreCutInTheMessage) {
   Mapper mapper(Config(), kExporterStart);
   const std::string name(100, 'n');
-  Span s = MakeSpan(name, {{"gen_ai.operation.name", Str("chat")}});
+  Span s = MakeSpan(name, {{"gen_ai.operation.name", Str("execute_tool")}});
   s.trace_id = {};
   MappedBatch b;
   Map(mapper, SpanRequest({}, {s}), &b);
-  EXPECT_EQ(b.first_error, "span '" + std::string(64, 'n') + "…': gen_ai.request.model is missing");
+  EXPECT_EQ(b.first_error, "span '" + std::string(64, 'n') + "…': gen_ai.tool.name is missing");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1241,7 +1089,8 @@ TEST(MapperTest, EmptyRequestAndDropReasonNames) {
   EXPECT_EQ(b.items, 0u);
   EXPECT_EQ(b.first_error, "");
   const char* want[] = {"not_genai",         "unknown_event", "unknown_metric",
-                        "unsupported_point", "other_source",  "cumulative_baseline"};
+                        "unsupported_point", "other_source",  "cumulative_baseline",
+                        "ignored",           "duplicate"};
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
     EXPECT_EQ(DropReasonName(static_cast<DropReason>(i)), want[i]);
   }
