@@ -246,6 +246,23 @@ def otlp_requests():
         {"name": "claude_code.session.count", "sum": {"dataPoints": [point(1, {})]}}])
 
 
+def library_requests():
+    """The first export request of each real instrumentation capture (tests/otel/libs), with
+    the long content attributes (prompts, messages, stack traces) cut to keep seeds small."""
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "otel", "libs", "fixtures", "*.otlp.jsonl"))):
+        req = json.loads(open(path, encoding="utf-8").readline())
+        for rs in req.get("resourceSpans", []):
+            for ss in rs.get("scopeSpans", []):
+                for sp in ss.get("spans", []):
+                    for a in sp.get("attributes", []):
+                        v = a.get("value", {})
+                        if len(v.get("stringValue", "")) > 64:
+                            v["stringValue"] = v["stringValue"][:64]
+                    for k in ("events", "links", "droppedEventsCount", "droppedLinksCount"):
+                        sp.pop(k, None)
+        yield "lib_" + os.path.basename(path).split(".")[0].replace("+", "_"), req
+
+
 def otlp_json_seeds():
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "otlp", "testdata", "*.json"))):
         shutil.copyfile(path, os.path.join(CORPUS, "otlp_json", os.path.basename(path)))
@@ -253,6 +270,8 @@ def otlp_json_seeds():
     for i, line in enumerate(open(jsonl, encoding="utf-8").read().splitlines()):
         write("otlp_json", "collector_line_%d.json" % i, line)
     for name, _, req in otlp_requests():
+        write("otlp_json", name + ".json", json.dumps(req, separators=(",", ":")))
+    for name, req in library_requests():
         write("otlp_json", name + ".json", json.dumps(req, separators=(",", ":")))
     bad = {
         "empty_object.json": "{}",
@@ -395,6 +414,7 @@ def otlp_protobuf_seeds():
         req = json.load(open(path, encoding="utf-8"))
         requests.append((os.path.splitext(os.path.basename(path))[0], signal_of(req), req))
     requests += list(otlp_requests())
+    requests += [(name, "traces", req) for name, req in library_requests()]
     for name, signal, req in requests:
         write("otlp_protobuf", name + ".pb", encode(signal, req))
 
@@ -487,6 +507,14 @@ def config_seeds():
         "otlp.yml": "otlp:\n  listen_address: \":4318\"\n  agent_id_attributes: [gen_ai.agent.name]\n"
                     "  default_agent_id: unknown\n  claude_code_usage: metrics\n"
                     "  max_attributes: 64\n  files: [otel/*.jsonl]\n",
+        "span_rules.yml": "otlp:\n  default_model: unnamed\n  span_memory_entries: 4096\n  span_rules:\n"
+                          "    - name: acme\n      match: {span_name: 'llm\\\\..*', scope: acme, "
+                          "attributes: {k: [a, 1]}, present: ['gen_ai.*'], any_present: [x], absent: [y], "
+                          "root: false, counted_descendants: [run]}\n      event: llm_call\n"
+                          "      fields: {model: [m], input_tokens: i, agent_id: [a]}\n"
+                          "      input_includes_cache: false\n      twin_group: g\n",
+        "span_rules_bad.yml": "otlp:\n  span_rules:\n    - {name: bad, match: {span_name: '(a+)+'}, event: run}\n"
+                              "    - {name: bad, event: tool_call, fields: {model: [x]}}\n",
         "alerts.yml": "alerts:\n  slo_objective: 0.995\n  slo_period: 30d\n  rules:\n"
                       "    AgentErrorRateSpike: {enabled: false, severity: P2, for: 5m, threshold: 0.1}\n"
                       "    AgentP99LatencySpike: {baseline: 1h, factor: 3}\n",

@@ -1,11 +1,12 @@
 // agent_exporter: command-line entry point. Parses flags, loads the config, dispatches to
-// serve / replay / check-config. Everything else lives in the modules.
+// serve / replay / explain-otlp / check-config / the generators. Everything else lives in the modules.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 
+#include "app/explain_otlp.h"
 #include "app/exporter.h"
 #include "app/replay.h"
 #include "app/version.h"
@@ -93,6 +94,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   replay->add_option("files", replay_files, "Event files (JSON lines)")->required();
 
+  std::vector<std::string> explain_files;
+  std::string explain_format = "text";
+  auto* explain = app.add_subcommand(
+      "explain-otlp", "Show what each span of OTLP JSON files becomes, and which rule decided it");
+  explain->add_option("--config.file", config_file, "YAML config file (its otlp section)");
+  explain->add_option("--format", explain_format, "text or json (one object per span)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  explain->add_option("files", explain_files, "OTLP JSON files (one export request per line)")
+      ->required();
+
   auto* check = app.add_subcommand("check-config", "Validate a config file and exit");
   check->add_option("--config.file", config_file, "YAML config file")->required();
   check->add_option("--web.config.file", web_config_file, "Also validate this web config file");
@@ -132,6 +144,16 @@ int main(int argc, char** argv) {
     }
     auto fmt = format == "text" ? agx::ExpositionFormat::kText : agx::ExpositionFormat::kOpenMetrics;
     return agx::RunReplay(*config, fmt, replay_files, std::cout, std::cerr);
+  }
+  if (*explain) {
+    auto config = LoadOrDefaults(config_file);
+    if (!config.ok()) {
+      std::cerr << config.error() << "\n";
+      return 1;
+    }
+    return agx::RunExplainOtlp(
+        *config, explain_format == "json" ? agx::ExplainFormat::kJson : agx::ExplainFormat::kText,
+        explain_files, std::cout, std::cerr);
   }
   if (*check) {
     auto config = agx::LoadConfig(config_file);

@@ -57,8 +57,11 @@ struct SpanRuleConfig {
   std::vector<std::string> absent;       ///< none present
   std::optional<bool> root;              ///< the span has no parent (or has one)
   /// An event of this request or of an earlier one came from a span below this one
-  /// (spans end, and are exported, child first).
+  /// (spans end, and are exported, child first): true/false, or a list of event kinds
+  /// (`[run]`: a run was counted below), read into counted_descendant_kinds.
   std::optional<bool> counted_descendants;
+  /// Which kinds count for `counted_descendants`: bit (1 << SpanEventKind) of each.
+  std::uint8_t counted_descendant_kinds = 0b111;
 
   // ---- what it becomes
   SpanEventKind event = SpanEventKind::kIgnore;
@@ -67,6 +70,11 @@ struct SpanRuleConfig {
   /// Whether the input tokens include the cached ones (the GenAI conventions: yes); when
   /// they do, cache read and creation tokens are subtracted to get uncached input.
   bool input_includes_cache = true;
+  /// LLM spans of rules with the same twin group, from two different instrumentation scopes
+  /// of one resource, with the same model, tokens and status, ending within seconds of each
+  /// other, are one call seen by two instrumentations (a wrapper and an SDK's own spans that
+  /// are not nested, e.g. in two traces): the second is a duplicate. Empty: none.
+  std::string twin_group;
 };
 
 /// Parses a YAML list of span rules (the built-in table). `name` is used in messages and in

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <regex>
+#include <vector>
 
 #include "config/config_decoder.h"
 #include "config/scalar_syntax.h"
@@ -44,6 +45,39 @@ bool ReadBool(const Value& v, Diagnostics* d, bool* out) {
   return false;
 }
 
+// Whether a quantified group holds a quantifier itself ("(a+)+", "(.*)*", "(x{2,})+"): the
+// patterns that make a backtracking matcher (std::regex) take exponential time on a hostile
+// span name. Escapes and character classes are skipped.
+bool NestedQuantifier(std::string_view re) {
+  std::vector<bool> quantified;  // per open group: holds a quantifier
+  bool in_class = false;
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\') {
+      ++i;
+      continue;
+    }
+    if (in_class) {
+      in_class = c != ']';
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+    } else if (c == '(') {
+      quantified.push_back(false);
+    } else if (c == '*' || c == '+' || c == '{') {
+      if (!quantified.empty()) quantified.back() = true;
+    } else if (c == ')' && !quantified.empty()) {
+      const bool inner = quantified.back();
+      quantified.pop_back();
+      const char next = i + 1 < re.size() ? re[i + 1] : '\0';
+      if (inner && (next == '*' || next == '+' || next == '{')) return true;
+      if (inner && !quantified.empty()) quantified.back() = true;
+    }
+  }
+  return false;
+}
+
 // A regex the classifier can compile (the same flags: ECMAScript).
 void ReadRegex(const Value& v, Diagnostics* d, std::string* out) {
   std::string s;
@@ -60,6 +94,13 @@ void ReadRegex(const Value& v, Diagnostics* d, std::string* out) {
     std::regex re(s, std::regex::ECMAScript);
   } catch (const std::regex_error& e) {
     d->Add(v.mark(), v.Message("invalid regex " + Quoted(s) + ": " + e.what()));
+    return;
+  }
+  if (NestedQuantifier(s)) {
+    d->Add(v.mark(), v.Message("regex " + Quoted(s) +
+                               " repeats a group that repeats itself (e.g. \"(a+)+\"): its "
+                               "matching time could explode on a hostile span name; write it "
+                               "without the nested repetition"));
     return;
   }
   *out = std::move(s);
@@ -148,8 +189,36 @@ void DecodeMatch(const Value& v, SpanRuleConfig* r, Diagnostics* d) {
        }},
       {"counted_descendants",
        [&](const Value& x) {
-         bool b = false;
-         if (ReadBool(x, d, &b)) r->counted_descendants = b;
+         if (!x.node.IsSequence()) {
+           bool b = false;
+           if (ReadBool(x, d, &b)) r->counted_descendants = b;
+           return;
+         }
+         std::uint8_t kinds = 0;
+         bool ok = true;
+         ForEachItem(x, d, [&](const Value& item) {
+           std::string s;
+           if (!ReadString(item, d, &s)) {
+             ok = false;
+             return;
+           }
+           for (auto k : {SpanEventKind::kLlmCall, SpanEventKind::kToolCall, SpanEventKind::kRun}) {
+             if (s == SpanEventKindName(k)) {
+               kinds |= static_cast<std::uint8_t>(1u << static_cast<int>(k));
+               return;
+             }
+           }
+           d->Add(item.mark(), item.Message("must be llm_call, tool_call or run, got " + Quoted(s)));
+           ok = false;
+         });
+         if (ok && kinds == 0) {
+           d->Add(x.mark(), x.Message("needs at least one event kind (or true/false)"));
+           ok = false;
+         }
+         if (ok) {
+           r->counted_descendants = true;
+           r->counted_descendant_kinds = kinds;
+         }
        }},
   };
   DecodeMapping(v, fields, d);
@@ -198,7 +267,7 @@ void DecodeRule(const Value& v, const std::string& file, std::map<std::string, i
   r.origin = file + ":" + std::to_string(Line(v.mark()));
   bool has_event = false, has_name = false;
   std::optional<bool> includes_cache;
-  YAML::Mark cache_mark;
+  YAML::Mark cache_mark, twin_mark;
   PendingFields pending;
   const Field fields[] = {
       {"name",
@@ -231,6 +300,12 @@ void DecodeRule(const Value& v, const std::string& file, std::map<std::string, i
          has_event = true;  // reported: no second "missing" message
        }},
       {"fields", [&](const Value& x) { DecodeFields(x, &r, &pending, d); }},
+      {"twin_group",
+       [&](const Value& x) {
+         if (!ReadString(x, d, &r.twin_group)) return;
+         twin_mark = x.mark();
+         if (r.twin_group.empty()) d->Add(x.mark(), x.Message("must not be empty"));
+       }},
       {"input_includes_cache",
        [&](const Value& x) {
          bool b = true;
@@ -239,7 +314,7 @@ void DecodeRule(const Value& v, const std::string& file, std::map<std::string, i
        }},
   };
   if (!v.node.IsMap()) {
-    d->Add(v.mark(), v.Message("expected a mapping (name, match, event, fields), got a " +
+    d->Add(v.mark(), v.Message("expected a mapping (name, match, event, fields, …), got a " +
                                std::string(v.node.IsSequence() ? "list" : "scalar")));
     return;
   }
@@ -251,6 +326,9 @@ void DecodeRule(const Value& v, const std::string& file, std::map<std::string, i
       d->Add(mark, v.Message("field " + std::string(SpanFieldName(f)) + " is not read by event " +
                              std::string(SpanEventKindName(r.event))));
     }
+  }
+  if (!r.twin_group.empty() && r.event != SpanEventKind::kLlmCall) {
+    d->Add(twin_mark, v.Message("twin_group applies to event llm_call only"));
   }
   if (includes_cache) {
     if (r.event != SpanEventKind::kLlmCall) {

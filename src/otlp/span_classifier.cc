@@ -164,12 +164,13 @@ bool SpanClassifier::Has(const SpanFacts& facts, const KeyRef& ref) const {
 
 const CompiledSpanRule* SpanClassifier::Classify(const SpanFacts& facts, std::string_view name,
                                                  const ScopeMatch& scope, bool root,
-                                                 bool counted_descendants) const {
+                                                 std::uint8_t counted_below) const {
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const CompiledSpanRule& r = rules_[i];
     if (!scope.holds[i]) continue;
     if (r.config.root && *r.config.root != root) continue;
-    if (r.config.counted_descendants && *r.config.counted_descendants != counted_descendants) {
+    if (r.config.counted_descendants &&
+        *r.config.counted_descendants != ((counted_below & r.config.counted_descendant_kinds) != 0)) {
       continue;
     }
     bool ok = true;

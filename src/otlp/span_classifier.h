@@ -74,10 +74,10 @@ class SpanClassifier {
   void Index(const Attributes& attrs, SpanFacts* out) const;
 
   /// The first rule that holds, or nullptr. `root`: the span has no parent;
-  /// `counted_descendants`: events were counted from spans below it.
+  /// `counted_below`: the kinds of events counted from spans below it, bit (1 << kind).
   const CompiledSpanRule* Classify(const SpanFacts& facts, std::string_view name,
                                    const ScopeMatch& scope, bool root,
-                                   bool counted_descendants) const;
+                                   std::uint8_t counted_below) const;
 
   /// The first of `rule`'s keys for `field` whose value is present; nullptr when none.
   /// `key` (optional) receives that key. An empty string counts as absent, unless

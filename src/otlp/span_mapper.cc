@@ -1,6 +1,7 @@
 #include "otlp/span_mapper.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 
 #include "otlp/map_util.h"
@@ -15,6 +16,11 @@ namespace {
 
 constexpr int kMaxAncestors = 64;  // parent links followed within a request
 
+// The memory's marks are the config's kind bits (span_rule.h, counted_descendant_kinds).
+static_assert(kMarkLlm == 1u << static_cast<int>(SpanEventKind::kLlmCall));
+static_assert(kMarkTool == 1u << static_cast<int>(SpanEventKind::kToolCall));
+static_assert(kMarkRun == 1u << static_cast<int>(SpanEventKind::kRun));
+
 std::uint8_t MarkOf(SpanEventKind k) {
   switch (k) {
     case SpanEventKind::kLlmCall: return kMarkLlm;
@@ -28,12 +34,34 @@ std::string_view MarkName(std::uint8_t m) {
   return m == kMarkLlm ? "an LLM call" : m == kMarkTool ? "a tool call" : "a run";
 }
 
-// FNV-1a: the agent of a counted run, to tell nested levels of one agent (one run) from a
-// sub-agent (a run of its own). 0 is kept for "none".
-std::uint32_t AgentHash(std::string_view agent) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : agent) h = (h ^ c) * 16777619u;
+constexpr std::uint64_t kTwinWindowNs = 5'000'000'000;  // twin spans end this close together
+
+// FNV-1a, 32 bits, never 0 (kept for "none"): agents of counted runs (nested levels of one
+// agent are one run, a sub-agent's are its own), scopes and resources of twin spans.
+std::uint32_t Fnv(std::string_view s, std::uint32_t h = 2166136261u) {
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
   return h == 0 ? 1 : h;
+}
+
+std::uint32_t ResourceHash(const Attributes& resource) {
+  std::uint32_t h = 2166136261u;
+  for (const Attribute& a : resource) {
+    h = Fnv(a.key, h);
+    if (a.value.kind == ValueKind::kString) h = Fnv(a.value.str, h);
+    if (a.value.kind == ValueKind::kInt) h = Fnv(std::to_string(a.value.i), h);
+  }
+  return h;
+}
+
+// A twin key: the call's identity as both instrumentations see it, in a time bucket.
+std::uint64_t TwinKey(std::uint32_t base, std::uint64_t bucket) {
+  std::uint64_t x = (static_cast<std::uint64_t>(base) << 32) ^ bucket;
+  x ^= x >> 33;  // splitmix64 finalizer: spread the bucket over all bits
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x == 0 ? 1 : x;
 }
 
 bool ContainsTimeout(std::string_view s) {
@@ -57,6 +85,8 @@ struct SpanMapper::Item {
   const ScopeMatch* scope = nullptr;
   std::string_view scope_name;
   const Span* span = nullptr;
+  std::uint32_t resource_hash = 0;  // for twin keys: the same process's spans
+  std::uint32_t scope_hash = 0;
   std::size_t index = 0;  // position in the request
   int parent = -1;        // the parent's item, when it is in this request
   int depth = 0;
@@ -88,11 +118,15 @@ void SpanMapper::Map(const ExportRequest& request, MappedBatch* out) const {
   ctx.items.reserve(n);
   ctx.scopes.reserve(scopes);
   for (const auto& r : request.spans) {
+    const std::uint32_t resource_hash = ResourceHash(r.resource);
     for (const auto& sc : r.scopes) {
       ctx.scopes.push_back(classifier_.MatchScope(sc.scope_name));
+      const std::uint32_t scope_hash = Fnv(sc.scope_name);
       for (const Span& s : sc.items) {
         Item it;
         it.resource = &r.resource;
+        it.resource_hash = resource_hash;
+        it.scope_hash = scope_hash;
         it.scope = &ctx.scopes.back();
         it.scope_name = sc.scope_name;
         it.span = &s;
@@ -127,15 +161,65 @@ void SpanMapper::Map(const ExportRequest& request, MappedBatch* out) const {
 
   const std::size_t explain_start = out->explain != nullptr ? out->explain->size() : 0;
   {
-    auto lock = memory_.Lock();
-    const std::size_t updates_start = out->span_updates.size();
+    auto lock = memory_.Lock();  // reads and reservations of one request are atomic
     for (std::size_t i : order) MapOne(ctx, i);
-    memory_.ReserveLocked(std::span(out->span_updates).subspan(updates_start));
   }
   if (out->explain != nullptr) {  // back in request order
     std::sort(out->explain->begin() + static_cast<std::ptrdiff_t>(explain_start), out->explain->end(),
               [](const SpanExplanation& a, const SpanExplanation& b) { return a.index < b.index; });
   }
+}
+
+// What an llm_call reads from its span (and, for the model, its ancestors in the request).
+struct SpanMapper::LlmFields {
+  std::string_view model, finish_reason;
+  detail::Tokens tokens;
+};
+
+Problem SpanMapper::ReadLlm(Context& ctx, const Item& item, const CompiledSpanRule& rule,
+                            LlmFields* f) const {
+  const SpanFacts& facts = ctx.facts;
+  std::string_view key;
+  if (Problem p = detail::ReadStringValue(classifier_.Field(facts, rule, SpanField::kModel, &key),
+                                          key, &f->model)) {
+    return p;
+  }
+  f->model = detail::StripContextSuffix(f->model);
+  // No model on the span: the nearest ancestor's in this request (see span_mapper.h).
+  SpanFacts up_facts;
+  for (int j = item.parent, steps = 0; f->model.empty() && j >= 0 && steps < kMaxAncestors;
+       j = ctx.items[static_cast<std::size_t>(j)].parent, ++steps) {
+    classifier_.Index(ctx.items[static_cast<std::size_t>(j)].span->attributes, &up_facts);
+    const AnyValue* v = classifier_.Field(up_facts, rule, SpanField::kModel);
+    if (v != nullptr && v->kind == ValueKind::kString) f->model = detail::StripContextSuffix(v->str);
+  }
+  if (f->model.empty()) f->model = config_.default_model;
+  detail::Tokens& t = f->tokens;
+  const std::pair<SpanField, double*> counts[] = {{SpanField::kInputTokens, &t.input},
+                                                  {SpanField::kOutputTokens, &t.output},
+                                                  {SpanField::kCacheReadTokens, &t.cache_read},
+                                                  {SpanField::kCacheCreationTokens, &t.cache_creation}};
+  for (const auto& [field, dst] : counts) {
+    if (const AnyValue* v = classifier_.Field(facts, rule, field, &key, true)) {
+      if (Problem p = detail::ReadNumber(*v, key, Amount::kCount, dst)) return p;
+    }
+  }
+  if (const AnyValue* v = classifier_.Field(facts, rule, SpanField::kCostUsd, &key, true)) {
+    if (Problem p = detail::ReadNumber(*v, key, Amount::kValue, &t.cost)) return p;
+  }
+  // The conventions count cached tokens inside the input tokens; ours are uncached input.
+  if (rule.config.input_includes_cache && t.input >= 0) {
+    t.input = std::max(t.input - std::max(t.cache_read, 0.0) - std::max(t.cache_creation, 0.0), 0.0);
+  }
+  // Only a plain string is usable: the model keeps no array contents.
+  const AnyValue* fr = classifier_.Field(facts, rule, SpanField::kFinishReason);
+  if (fr != nullptr && fr->kind == ValueKind::kString) f->finish_reason = fr->str;
+  return {};
+}
+
+void SpanMapper::Reserve(Context& ctx, const SpanUpdate& u) const {
+  ctx.out->span_updates.push_back(u);
+  memory_.ReserveLocked(std::span(&u, 1));  // visible to the rest of this request at once
 }
 
 void SpanMapper::MapOne(Context& ctx, std::size_t i) const {
@@ -182,7 +266,7 @@ void SpanMapper::MapOne(Context& ctx, std::size_t i) const {
       p.below |= up;
       if (p.below_agent == 0 || (up & kMarkRun) != 0) p.below_agent = up_agent;
     } else if (parent != 0) {
-      out->span_updates.push_back({parent, 0, 0, up, up_agent});
+      Reserve(ctx, {parent, 0, 0, up, up_agent});
     }
   };
   auto drop = [&](DropReason r, std::string detail_text) {
@@ -194,9 +278,13 @@ void SpanMapper::MapOne(Context& ctx, std::size_t i) const {
     }
     propagate();
   };
+  auto fail = [&](const Problem& p) {
+    reject(p);
+    propagate();
+  };
 
   const CompiledSpanRule* rule =
-      classifier_.Classify(facts, s.name, *item.scope, !s.parent_span_id.present, below != 0);
+      classifier_.Classify(facts, s.name, *item.scope, !s.parent_span_id.present, below);
   if (ex != nullptr && rule != nullptr) {
     ex->rule = rule->label;
     ex->rule_origin = rule->config.origin;
@@ -221,87 +309,26 @@ void SpanMapper::MapOne(Context& ctx, std::size_t i) const {
     }
   }
   if (agent_id.empty()) agent_id = config_.default_agent_id;
-  const std::uint32_t agent = event == SpanEventKind::kRun ? AgentHash(agent_id) : 0;
+  const std::uint32_t agent = event == SpanEventKind::kRun ? Fnv(agent_id) : 0;
   auto same_agent = [&](std::uint32_t other) { return event != SpanEventKind::kRun || other == agent; };
 
-  // One operation, one count (span_mapper.h).
-  if ((mem_self.counted & mark) != 0) {
-    up |= mark;
-    return drop(DropReason::kDuplicate, "this span was counted before (sent again)");
-  }
-  if ((below & mark) != 0 && same_agent(below_agent)) {
-    return drop(DropReason::kDuplicate,
-                std::string(MarkName(mark)) + " below this span was counted (the innermost span wins)");
-  }
-  if (parent != 0 && item.parent < 0) {
-    const SpanInfo p = memory_.GetLocked(parent);
-    if ((p.counted & mark) != 0 && same_agent(p.counted_agent)) {
-      up |= mark;
-      return drop(DropReason::kDuplicate, "its parent span was counted as " + std::string(MarkName(mark)));
-    }
-  }
-
-  const Attributes& a = s.attributes;
-  const AnyValue* error_type = detail::Get(a, "error.type");
+  const AnyValue* error_type = detail::Get(s.attributes, "error.type");
   if (error_type != nullptr && error_type->kind == ValueKind::kString && error_type->str.empty()) {
     error_type = nullptr;
   }
   std::string_view status = s.status_code == 2 || error_type != nullptr ? "failure" : "success";
-  std::string_view model, tool_name, finish_reason;
-  detail::Tokens tokens;
-  auto fail = [&](const Problem& p) {
-    reject(p);
-    propagate();
-  };
-  auto field = [&](SpanField f, std::string_view* key, bool number = false) {
-    return classifier_.Field(facts, *rule, f, key, number);
-  };
+  LlmFields llm;
+  std::string_view tool_name;
+  Problem problem;
   if (event == SpanEventKind::kLlmCall) {
-    std::string_view key;
-    if (Problem p = detail::ReadStringValue(field(SpanField::kModel, &key), key, &model)) {
-      return fail(p);
-    }
-    model = detail::StripContextSuffix(model);
-    // No model on the span: the nearest ancestor's in this request (see span_mapper.h).
-    SpanFacts up_facts;
-    for (int j = item.parent, steps = 0; model.empty() && j >= 0 && steps < kMaxAncestors;
-         j = ctx.items[static_cast<std::size_t>(j)].parent, ++steps) {
-      classifier_.Index(ctx.items[static_cast<std::size_t>(j)].span->attributes, &up_facts);
-      const AnyValue* v = classifier_.Field(up_facts, *rule, SpanField::kModel);
-      if (v != nullptr && v->kind == ValueKind::kString) model = detail::StripContextSuffix(v->str);
-    }
-    if (model.empty()) model = config_.default_model;
-    const std::pair<SpanField, double*> counts[] = {
-        {SpanField::kInputTokens, &tokens.input},
-        {SpanField::kOutputTokens, &tokens.output},
-        {SpanField::kCacheReadTokens, &tokens.cache_read},
-        {SpanField::kCacheCreationTokens, &tokens.cache_creation}};
-    for (const auto& [f, dst] : counts) {
-      if (const AnyValue* v = field(f, &key, true)) {
-        if (Problem p = detail::ReadNumber(*v, key, Amount::kCount, dst)) return fail(p);
-      }
-    }
-    if (const AnyValue* v = field(SpanField::kCostUsd, &key, true)) {
-      if (Problem p = detail::ReadNumber(*v, key, Amount::kValue, &tokens.cost)) {
-        return fail(p);
-      }
-    }
-    // The conventions count cached tokens inside the input tokens; ours are uncached input.
-    if (rule->config.input_includes_cache && tokens.input >= 0) {
-      tokens.input -= std::max(tokens.cache_read, 0.0) + std::max(tokens.cache_creation, 0.0);
-      tokens.input = std::max(tokens.input, 0.0);
-    }
-    // Only a plain string is usable: the model keeps no array contents.
-    const AnyValue* fr = field(SpanField::kFinishReason, nullptr);
-    if (fr != nullptr && fr->kind == ValueKind::kString) finish_reason = fr->str;
+    problem = ReadLlm(ctx, item, *rule, &llm);
   } else if (event == SpanEventKind::kToolCall) {
     std::string_view key;
-    if (Problem p = detail::ReadStringValue(field(SpanField::kToolName, &key), key, &tool_name)) {
-      return fail(p);
-    }
-    if (tool_name.empty()) {
+    problem = detail::ReadStringValue(classifier_.Field(facts, *rule, SpanField::kToolName, &key),
+                                      key, &tool_name);
+    if (!problem && tool_name.empty()) {
       const auto& keys = rule->fields[static_cast<std::size_t>(SpanField::kToolName)];
-      return fail(detail::Missing(keys.empty() ? "tool_name" : classifier_.key(keys.front())));
+      problem = detail::Missing(keys.empty() ? "tool_name" : classifier_.key(keys.front()));
     }
     if (error_type != nullptr && error_type->kind == ValueKind::kString &&
         ContainsTimeout(error_type->str)) {
@@ -309,13 +336,70 @@ void SpanMapper::MapOne(Context& ctx, std::size_t i) const {
     }
   }
 
+  // Twins (span_rule.h): the same call from another instrumentation scope, not nested.
+  const bool twin = !problem && !rule->config.twin_group.empty();
+  std::uint32_t twin_base = 0;
+  std::uint64_t bucket = 0;
+  if (twin) {
+    char buf[128];
+    const detail::Tokens& t = llm.tokens;
+    const int n = std::snprintf(buf, sizeof buf, "|%.0f|%.0f|%.0f|%.0f|", t.input, t.output,
+                                t.cache_read, t.cache_creation);
+    twin_base = Fnv(std::string_view(buf, static_cast<std::size_t>(std::max(n, 0))),
+                    Fnv(status, Fnv(llm.model, Fnv(rule->config.twin_group, item.resource_hash))));
+    bucket = (s.end_time_ns != 0 ? s.end_time_ns : s.start_time_ns) / kTwinWindowNs;
+  }
+  // Takes the waiting twin of another scope, if any: this span is then the call's second.
+  auto take_twin = [&]() -> bool {
+    if (!twin) return false;
+    for (std::uint64_t b : {bucket, bucket - 1, bucket + 1}) {
+      const std::uint64_t key = TwinKey(twin_base, b);
+      if (const std::uint32_t other = memory_.FindTwinLocked(key, item.scope_hash)) {
+        Reserve(ctx, {key, 0, 0, 0, other, kTwinTake});
+        return true;
+      }
+    }
+    return false;
+  };
+
+  // One operation, one count (span_mapper.h). A duplicate is remembered as its operation's,
+  // so that it is known again when it is sent again; one nested around a counted twin takes
+  // that twin, which no other span will.
+  if ((mem_self.counted & mark) != 0) {
+    up |= mark;
+    return drop(DropReason::kDuplicate, "this span was counted before (sent again)");
+  }
+  auto duplicate = [&](std::string why, bool takes_twin) {
+    if (takes_twin) take_twin();
+    Reserve(ctx, {self, parent, mark, 0, agent});
+    up |= mark;
+    drop(DropReason::kDuplicate, std::move(why));
+  };
+  if ((below & mark) != 0 && same_agent(below_agent)) {
+    return duplicate(std::string(MarkName(mark)) +
+                         " below this span was counted (the innermost span wins)",
+                     true);
+  }
+  if (parent != 0 && item.parent < 0) {
+    const SpanInfo p = memory_.GetLocked(parent);
+    if ((p.counted & mark) != 0 && same_agent(p.counted_agent)) {
+      return duplicate("its parent span was counted as " + std::string(MarkName(mark)), true);
+    }
+  }
+  if (problem) return fail(problem);
+  if (take_twin()) {
+    return duplicate("the same call was counted from another instrumentation's span (twin group " +
+                         rule->config.twin_group + ")",
+                     false);
+  }
+
   const std::size_t start = out->buffer.size();
   NativeLine line =
       detail::Begin(out, SpanEventKindName(event), agent_id,
                     s.end_time_ns != 0 ? s.end_time_ns : s.start_time_ns, s.trace_id, s.span_id);
   if (event == SpanEventKind::kLlmCall) {
-    line.Str("model", model);
-    tokens.Write(&line);
+    line.Str("model", llm.model);
+    llm.tokens.Write(&line);
   } else if (event == SpanEventKind::kToolCall) {
     line.Str("tool_name", tool_name);
   }
@@ -323,8 +407,8 @@ void SpanMapper::MapOne(Context& ctx, std::size_t i) const {
     line.Num("duration_ms", static_cast<double>(s.end_time_ns - s.start_time_ns) / 1e6);
   }
   line.Str("status", status);
-  if (!finish_reason.empty()) line.Str("finish_reason", finish_reason);
-  if (tokens.cost >= 0) line.Num("cost_usd", tokens.cost);
+  if (!llm.finish_reason.empty()) line.Str("finish_reason", llm.finish_reason);
+  if (llm.tokens.cost >= 0) line.Num("cost_usd", llm.tokens.cost);
   line.End();
   if (!detail::FinishLine(out, start, ref)) {
     if (ex != nullptr) {
@@ -338,7 +422,8 @@ void SpanMapper::MapOne(Context& ctx, std::size_t i) const {
     ex->outcome = SpanEventKindName(event);
     ex->line.assign(out->buffer, start, out->buffer.size() - start - 1);
   }
-  out->span_updates.push_back({self, parent, mark, 0, agent});
+  Reserve(ctx, {self, parent, mark, 0, agent});
+  if (twin) Reserve(ctx, {TwinKey(twin_base, bucket), 0, 0, 0, item.scope_hash, kTwinAdd});
   up |= mark;
   if (event == SpanEventKind::kRun) up_agent = agent;
   propagate();

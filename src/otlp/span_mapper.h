@@ -13,12 +13,17 @@
 // - An LLM span that names no model takes the nearest ancestor's in the same request (the
 //   source article's `gen_ai.chat` spans carry none; their `agent.run` root does), else
 //   otlp.default_model.
+// - Twin spans (rules with a twin_group): one call seen by two instrumentations whose spans
+//   are not nested (the Anthropic SDK's own span and a wrapper's, in two traces for a
+//   stream) is counted once: the first counted waits in the memory under a key of its
+//   resource, model, tokens, status and end time, and the other scope's span takes it.
 //
 // Thread-safe: Map may run concurrently; a request's reads and reservations of the memory
 // happen under its lock, so two requests never both count one operation.
 #include <memory>
 
 #include "config/config.h"
+#include "otlp/map_util.h"
 #include "otlp/mapper.h"
 #include "otlp/span_classifier.h"
 #include "otlp/span_memory.h"
@@ -39,7 +44,12 @@ class SpanMapper {
  private:
   struct Item;
   struct Context;
+  struct LlmFields;
   void MapOne(Context& ctx, std::size_t i) const;
+  detail::Problem ReadLlm(Context& ctx, const Item& item, const CompiledSpanRule& rule,
+                          LlmFields* f) const;
+  /// Records `u` in the batch and reserves it at once. Caller holds the memory's lock.
+  void Reserve(Context& ctx, const SpanUpdate& u) const;
 
   const OtlpConfig& config_;
   SpanClassifier classifier_;

@@ -31,15 +31,21 @@ namespace agx::otlp {
 /// Bits of the event kinds a span was counted as or has below it.
 enum SpanMark : std::uint8_t { kMarkLlm = 1, kMarkTool = 2, kMarkRun = 4 };
 
+/// Twin spans (span_rule.h, twin_group): a counted LLM span waits under its twin key for the
+/// same call's span from another instrumentation scope, which takes it and is a duplicate.
+enum TwinOp : std::uint8_t { kTwinNone = 0, kTwinAdd = 1, kTwinTake = 2 };
+
 /// One change to the memory: span `id` (with `parent`, 0 when unknown) gets `counted` and
 /// `below` marks. `agent` is a hash of the agent id of a counted run (runs nest as one
-/// invocation only within one agent).
+/// invocation only within one agent). With `twin` set it is a twin change instead: `id` is
+/// the twin key and `agent` the scope hash of the span added (kTwinAdd) or taken (kTwinTake).
 struct SpanUpdate {
   std::uint64_t id = 0;
   std::uint64_t parent = 0;
   std::uint8_t counted = 0;
   std::uint8_t below = 0;
   std::uint32_t agent = 0;
+  std::uint8_t twin = kTwinNone;
 };
 
 struct SpanInfo {
@@ -59,6 +65,9 @@ class SpanMemory {
 
   /// What is known of `id` (committed and pending); all zero when nothing. Caller holds Lock.
   SpanInfo GetLocked(std::uint64_t id) const;
+  /// A span of a scope other than `scope` waiting under twin key `key` (committed or pending,
+  /// not yet taken): its scope hash, or 0 when none. Caller holds Lock.
+  std::uint32_t FindTwinLocked(std::uint64_t key, std::uint32_t scope) const;
   /// Adds `updates` as pending. Caller holds Lock.
   void ReserveLocked(std::span<const SpanUpdate> updates);
 
@@ -89,12 +98,22 @@ class SpanMemory {
     std::uint32_t below_agent = 0;
     std::uint8_t pending[6] = {};  // reservations per bit: counted llm, tool, run, below …
   };
+  struct Twin {  // up to two scopes waiting under one key
+    std::uint32_t scope[2] = {};
+    std::uint16_t count[2] = {};       // committed
+    std::uint8_t pending_add[2] = {};  // reserved adds and takes
+    std::uint8_t pending_take[2] = {};
+  };
+  enum class Phase : std::uint8_t { kReserve, kCommit, kRollback, kReplay };
   Entry& Upsert(const SpanUpdate& u);
+  void Remember(std::uint64_t id);  // insertion order and eviction, for both maps
   static void Merge(const SpanUpdate& u, Entry* e);
+  void ApplyTwin(const SpanUpdate& u, Phase phase);
 
   const std::size_t capacity_;
   mutable std::mutex mu_;
   std::unordered_map<std::uint64_t, Entry> entries_;  // guarded by mu_
+  std::unordered_map<std::uint64_t, Twin> twins_;     // guarded by mu_
   std::deque<std::uint64_t> order_;                   // insertion order, for eviction
 };
 

@@ -68,7 +68,7 @@ const Case kCases[] = {
     {"not a list", "    name: x\n",
      "c.yml:3:5: otlp.span_rules: expected a list, got a mapping"},
     {"rule not a mapping", "    - llm\n",
-     "c.yml:3:7: otlp.span_rules[0]: expected a mapping (name, match, event, fields), got a scalar"},
+     "c.yml:3:7: otlp.span_rules[0]: expected a mapping (name, match, event, fields, …), got a scalar"},
     {"name and event missing", "    - match: {root: true}\n",
      "c.yml:3:7: otlp.span_rules[0]: name is missing\n"
      "c.yml:3:7: otlp.span_rules[0]: event is missing (llm_call, tool_call, run or ignore)"},
@@ -95,6 +95,14 @@ const Case kCases[] = {
      "c.yml:3:44: otlp.span_rules[0]: field model is not read by event tool_call"},
     {"input_includes_cache on a run", "    - {name: a, event: run, input_includes_cache: false}\n",
      "c.yml:3:51: otlp.span_rules[0]: input_includes_cache applies to event llm_call only"},
+    {"nested quantifier", "    - {name: a, event: run, match: {span_name: '(a+)+b'}}\n",
+     "c.yml:3:48: otlp.span_rules[0].match.span_name: regex \"(a+)+b\" repeats a group that "
+     "repeats itself"},
+    {"counted_descendants unknown kind", "    - {name: a, event: run, match: {counted_descendants: [step]}}\n",
+     "c.yml:3:59: otlp.span_rules[0].match.counted_descendants[0]: must be llm_call, tool_call or "
+     "run, got \"step\""},
+    {"twin_group on a tool", "    - {name: a, event: tool_call, twin_group: g}\n",
+     "c.yml:3:47: otlp.span_rules[0]: twin_group applies to event llm_call only"},
     {"empty key list", "    - {name: a, event: llm_call, fields: {model: []}}\n",
      "c.yml:3:50: otlp.span_rules[0].fields.model: needs at least one attribute key"},
 };
@@ -108,6 +116,24 @@ TEST(SpanRulesConfigTest, ErrorsCarryTheirPosition) {
     // Regex messages end with the library's own wording: compare up to it.
     EXPECT_EQ(r.error().substr(0, std::string(c.want).size()), c.want);
   }
+}
+
+TEST(SpanRulesConfigTest, SafeRegexesAndListFormsAreAccepted) {
+  auto c = ParseConfig(R"(otlp:
+  span_rules:
+    - name: a
+      match: {span_name: '(llm|chat)\.[a-z]+(\.v[0-9]+)?', counted_descendants: [run, tool_call]}
+      event: ignore
+    - name: b
+      match: {scope: '[(a+)+]x*'}
+      event: llm_call
+      twin_group: g
+)",
+                       "c.yml");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->otlp.span_rules[0].counted_descendants, true);
+  EXPECT_EQ(c->otlp.span_rules[0].counted_descendant_kinds, 0b110);
+  EXPECT_EQ(c->otlp.span_rules[1].twin_group, "g");
 }
 
 TEST(SpanRulesConfigTest, ParseSpanRulesReadsABareList) {

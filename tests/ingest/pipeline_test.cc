@@ -761,6 +761,65 @@ TEST(PipelineTest, OtlpBatchesAreLoggedWithTheirSourceAndReplayedAsOtlp) {
   EXPECT_EQ(Value(s, "agent_tool_calls_total", {"a", "search", "success"}), 1);
 }
 
+// Records what the pipeline hands it, as the OTLP span memory does (batch_annex.h).
+class RecordingAnnex final : public BatchAnnex {
+ public:
+  void Apply(std::string_view data, bool replayed) override {
+    applied.emplace_back(std::string(data), replayed);
+  }
+  std::string Save() const override { return "saved:" + std::to_string(applied.size()); }
+  Status Load(std::string_view state) override {
+    if (state == "bad") return Error{"unreadable"};
+    loaded = state;
+    return OkStatus();
+  }
+  std::vector<std::pair<std::string, bool>> applied;
+  std::string loaded;
+};
+
+TEST(PipelineTest, AnnexDataIsLoggedAppliedReplayedAndSavedWithItsBatch) {
+  agx::testing::TempDir dir;
+  auto wal = MustOpenWal(dir.path());
+  ASSERT_NE(wal, nullptr);
+  const std::vector<std::string> lines = {
+      R"({"type":"tool_call","agent_id":"a","tool_name":"search","status":"success"})"};
+  PersistedState mid;
+  {
+    Harness h(Config::Defaults(), wal.get());
+    RecordingAnnex annex;
+    h.pipeline.SetAnnex(&annex);
+    ASSERT_TRUE(h.pipeline.Push(Views(lines), Source::kOtlp, "abc").ok());
+    mid = h.pipeline.Capture();
+    // A batch of annex data alone (spans that were all duplicates) is logged too.
+    ASSERT_TRUE(h.pipeline.Push({}, Source::kOtlp, "def").ok());
+    EXPECT_EQ(annex.applied, (std::vector<std::pair<std::string, bool>>{{"abc", false}, {"def", false}}));
+    EXPECT_EQ(mid.annex, "saved:1");
+  }
+  const auto records = Records(*wal);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records.begin()->second, "@source otlp\n@annex abc\n" + lines[0] + "\n");
+  EXPECT_EQ(records.rbegin()->second, "@source otlp\n@annex def\n");
+
+  // After a crash: the snapshot's annex state, then the records after it, replayed.
+  Harness fresh(Config::Defaults(), wal.get());
+  RecordingAnnex annex;
+  fresh.pipeline.SetAnnex(&annex);
+  ASSERT_TRUE(fresh.pipeline.Restore(mid).ok());
+  EXPECT_EQ(annex.loaded, "saved:1");
+  auto replayed = fresh.pipeline.ReplayWal();
+  ASSERT_TRUE(replayed.ok()) << replayed.error();
+  EXPECT_EQ(annex.applied, (std::vector<std::pair<std::string, bool>>{{"def", true}}));
+  EXPECT_EQ(Value(fresh.Collect(), "agent_tool_calls_total", {"a", "search", "success"}), 1);
+
+  PersistedState bad = mid;
+  bad.annex = "bad";
+  Harness other(Config::Defaults(), nullptr);
+  RecordingAnnex other_annex;
+  other.pipeline.SetAnnex(&other_annex);
+  auto restored = other.pipeline.Restore(bad);
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.error(), "unreadable");
+}
 
 TEST(PipelineTest, CachedHandlesKeepCountingEveryOverflowAndTruncatedUpdate) {
   RegistryOptions options;

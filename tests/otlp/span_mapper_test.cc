@@ -280,7 +280,9 @@ TEST(SpanDedupTest, NestedRunsOfOneAgentCountOnceSubAgentsCountToo) {
   }));
   EXPECT_EQ(Outcome(ex[0]), "llm_call");
   EXPECT_EQ(Outcome(ex[1]), "run");
-  EXPECT_EQ(Outcome(ex[2]), "dropped:duplicate");
+  // The SDK names only the agent span's agent: a rule, not the agent id, makes it one run.
+  EXPECT_EQ(Outcome(ex[2]), "dropped:ignored");
+  EXPECT_EQ(ex[2].rule, "builtin:traceloop-workflow-above-agent");
   // A supervisor invoking a sub-agent: two agents, two runs; across requests.
   EXPECT_EQ(Outcome(MapAck(m, ScopedRequest("x", {AgentRun("0000000000000012", "0000000000000011", "researcher")}))[0]),
             "run");
@@ -322,6 +324,76 @@ TEST(SpanDedupTest, SeedShapedRunTakesItsModelToItsCallsAndIsARunEvenBelowARoot)
   ex = MapAck(m2, ScopedRequest("sre-agent", {Node("agent.run", "0000000000000041", "0000000000000040",
                                                     {{"gen_ai.request.model", Str("m")}})}));
   EXPECT_EQ(Outcome(ex[0]), "run");
+}
+
+// One Anthropic stream() call seen by Traceloop (input excludes the cache) and by the SDK's
+// own span (input includes it), in two traces: twins.
+Span TraceloopStream(std::string_view id, std::uint64_t end, std::int64_t out_tokens = 90) {
+  Span s = Node("chat m", id, "",
+                {{"gen_ai.operation.name", Str("chat")}, {"gen_ai.request.model", Str("m")},
+                 {"gen_ai.usage.input_tokens", Int(500)}, {"gen_ai.usage.output_tokens", Int(out_tokens)},
+                 {"gen_ai.usage.cache_read.input_tokens", Int(256)},
+                 {"gen_ai.usage.cache_creation.input_tokens", Int(64)}});
+  s.end_time_ns = end;
+  return s;
+}
+Span SdkStream(std::string_view id, std::uint64_t end) {
+  Span s = Node("anthropic.messages.create", id, "",
+                {{"gen_ai.operation.name", Str("chat")}, {"gen_ai.request.model", Str("m")},
+                 {"gen_ai.usage.input_tokens", Int(820)}, {"gen_ai.usage.output_tokens", Int(90)},
+                 {"gen_ai.usage.cache_read.input_tokens", Int(256)},
+                 {"gen_ai.usage.cache_write.input_tokens", Int(64)}});
+  s.end_time_ns = end;
+  return s;
+}
+constexpr std::string_view kTraceloop = "@traceloop/instrumentation-anthropic";
+constexpr std::string_view kSdk = "com.anthropic.sdk.typescript";
+
+TEST(SpanTwinTest, OneCallSeenByTwoInstrumentationsCountsOnceInEitherOrder) {
+  Mapper m(Config(), kExporterStart);
+  auto ex = MapAck(m, ScopedRequest(kSdk, {SdkStream("0000000000000061", kT + kSec)}));
+  EXPECT_EQ(Outcome(ex[0]), "llm_call");
+  EXPECT_NE(ex[0].line.find(R"("input_tokens":500,)"), std::string::npos) << ex[0].line;
+  ex = MapAck(m, ScopedRequest(kTraceloop, {TraceloopStream("0000000000000062", kT + kSec + 3000000)}));
+  EXPECT_EQ(Outcome(ex[0]), "dropped:duplicate");
+  EXPECT_EQ(ex[0].detail,
+            "the same call was counted from another instrumentation's span (twin group "
+            "anthropic-messages)");
+  // The other order, in one request; and sent again later: still once.
+  const auto r = ScopedRequest(kTraceloop, {TraceloopStream("0000000000000063", kT + 9 * kSec)});
+  EXPECT_EQ(Outcome(MapAck(m, r)[0]), "llm_call");
+  EXPECT_EQ(Outcome(MapAck(m, ScopedRequest(kSdk, {SdkStream("0000000000000064", kT + 9 * kSec)}))[0]),
+            "dropped:duplicate");
+  EXPECT_EQ(Outcome(MapAck(m, r)[0]), "dropped:duplicate");
+}
+
+TEST(SpanTwinTest, TwoCallsAreTwoCalls) {
+  Mapper m(Config(), kExporterStart);
+  // Two identical calls from one instrumentation: two calls, and each takes one twin.
+  auto ex = MapAck(m, ScopedRequest(kSdk, {SdkStream("0000000000000071", kT),
+                                            SdkStream("0000000000000072", kT)}));
+  EXPECT_EQ(Outcome(ex[0]), "llm_call");
+  EXPECT_EQ(Outcome(ex[1]), "llm_call");
+  ex = MapAck(m, ScopedRequest(kTraceloop, {TraceloopStream("0000000000000073", kT),
+                                             TraceloopStream("0000000000000074", kT),
+                                             TraceloopStream("0000000000000075", kT)}));
+  EXPECT_EQ(Outcome(ex[0]), "dropped:duplicate");
+  EXPECT_EQ(Outcome(ex[1]), "dropped:duplicate");
+  EXPECT_EQ(Outcome(ex[2]), "llm_call") << "a third call has no twin left";
+  // Other tokens, or far apart in time: not the same call.
+  EXPECT_EQ(Outcome(MapAck(m, ScopedRequest(kTraceloop, {TraceloopStream("0000000000000076", kT, 91)}))[0]),
+            "llm_call");
+  EXPECT_EQ(Outcome(MapAck(m, ScopedRequest(kSdk, {SdkStream("0000000000000077", kT + 60 * kSec)}))[0]),
+            "llm_call");
+}
+
+TEST(SpanTwinTest, AWaitingTwinSurvivesSaveAndLoad) {
+  Mapper m(Config(), kExporterStart);
+  EXPECT_EQ(Outcome(MapAck(m, ScopedRequest(kSdk, {SdkStream("0000000000000081", kT)}))[0]), "llm_call");
+  Mapper restarted(Config(), kExporterStart);
+  ASSERT_TRUE(restarted.span_memory().Load(m.span_memory().Save()).ok());
+  EXPECT_EQ(Outcome(MapAck(restarted, ScopedRequest(kTraceloop, {TraceloopStream("0000000000000082", kT)}))[0]),
+            "dropped:duplicate");
 }
 
 TEST(SpanDedupTest, ParentCyclesAndSelfParentsDoNotHang) {

@@ -20,6 +20,7 @@ namespace agx {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using nlohmann::json;
 using testing::TempDir;
 
@@ -140,6 +141,7 @@ void ExpectSameState(PersistedState want, PersistedState got) {
   EXPECT_EQ(want.wal_seq, got.wal_seq);
   EXPECT_EQ(want.files, got.files);
   EXPECT_EQ(want.windows, got.windows);
+  EXPECT_EQ(want.annex, got.annex);
   ASSERT_EQ(want.metrics.families.size(), got.metrics.families.size());
   for (std::size_t i = 0; i < want.metrics.families.size(); ++i) {
     EXPECT_EQ(want.metrics.families[i], got.metrics.families[i]) << want.metrics.families[i].name;
@@ -201,6 +203,20 @@ TEST(StateStoreTest, RandomDoublesRoundTripBitExactly) {
   s.metrics.families.push_back(f);
   ASSERT_TRUE(store.Save(s).ok());
   ExpectSameState(s, MustLoad(store));
+}
+
+TEST(StateStoreTest, AnnexRoundTripsAndIsOptional) {
+  TempDir dir;
+  StateStore store(dir.path());
+  PersistedState s = RichState();
+  s.annex = "00f067aa0ba902b7000000000000000010deadbeef";
+  ASSERT_TRUE(store.Save(s).ok());
+  ExpectSameState(s, MustLoad(store));
+  // A state written before the annex existed has none: it loads with an empty one.
+  s.annex.clear();
+  ASSERT_TRUE(store.Save(s).ok());
+  EXPECT_THAT(ReadText(dir.File("state.json")), Not(HasSubstr("annex")));
+  EXPECT_EQ(MustLoad(store).annex, "");
 }
 
 TEST(StateStoreTest, MissingStateIsNullopt) {
