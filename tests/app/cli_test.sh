@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The command line: --version, check-config (exit codes and file:line errors), replay's
-# exit code for an unreadable file, and the README metric table kept in sync.
+# exit code for an unreadable file, explain-otlp, and the README metric table kept in sync.
 set -euo pipefail
 bin=$1 root=$2
 tmp=$(mktemp -d)
@@ -24,6 +24,32 @@ set -e
 grep -q 'agent_requests_total{agent_id="a",status="success"} 1' "$tmp/out" || fail "readable file not applied"
 grep -q "cannot read $tmp/missing.jsonl" "$tmp/err" || fail "no error for the missing file"
 tail -n1 "$tmp/out" | grep -qx '# EOF' || fail "no # EOF"
+
+# explain-otlp: a span becomes an event under a user rule, a bad line is reported with its
+# file:line and exit 1, the other lines are still explained; JSON has one object per span.
+cat > "$tmp/rules.yml" <<'YAML'
+otlp:
+  span_rules:
+    - name: acme-llm
+      match: {scope: 'acme\.agents', span_name: 'llm\..*'}
+      event: llm_call
+      fields: {model: [acme.model], input_tokens: [acme.in]}
+YAML
+span='{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"bot"}}]},"scopeSpans":[{"scope":{"name":"acme.agents"},"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","name":"llm.call","attributes":[{"key":"acme.model","value":{"stringValue":"m1"}},{"key":"acme.in","value":{"intValue":"7"}}]},{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b8","name":"GET /"}]}]}]}'
+printf '%s\nnot json\n' "$span" > "$tmp/capture.jsonl"
+set +e
+"$bin" explain-otlp --config.file="$tmp/rules.yml" "$tmp/capture.jsonl" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "explain-otlp with an undecodable line exited $rc, want 1"
+grep -q "$tmp/capture.jsonl:2: " "$tmp/err" || { cat "$tmp/err"; fail "no file:line for the bad line"; }
+grep -q -- '-> llm_call \[rule config:acme-llm, ' "$tmp/out" || { cat "$tmp/out"; fail "user rule not shown"; }
+grep -q '"model":"m1","input_tokens":7' "$tmp/out" || { cat "$tmp/out"; fail "event not shown"; }
+grep -q -- '-> dropped (not_genai): no span rule matches' "$tmp/out" || { cat "$tmp/out"; fail "drop not explained"; }
+grep -qx 'summary: 1 request(s), 2 item(s), dropped:not_genai 1, llm_call 1' "$tmp/out" || { cat "$tmp/out"; fail "summary"; }
+"$bin" explain-otlp --config.file="$tmp/rules.yml" --format=json "$tmp/capture.jsonl" > "$tmp/out" 2>/dev/null || true
+[ "$(grep -c '"outcome"' "$tmp/out")" = 2 ] || { cat "$tmp/out"; fail "json: one object per span"; }
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/out" || fail "json output"
 
 # The README metric table is generated from the catalogue.
 "$bin" catalog > "$tmp/table.md"

@@ -273,5 +273,47 @@ TEST_F(OtlpRoutesTest, TailsOtlpJsonFilesOneRequestPerLine) {
   EXPECT_EQ(Sample(m, R"(agent_exporter_events_rejected_total{source="file",reason="invalid_value"})"), 1);
 }
 
+// An in-house span shape mapped by otlp.span_rules alone; its wrapper, exported after a
+// restart, is recognised as the same call from the span memory saved in the snapshot.
+TEST_F(OtlpRoutesTest, SpanRulesMapInHouseSpansAndNestedDuplicatesSurviveARestart) {
+  auto parsed = ParseConfig(R"(otlp:
+  span_rules:
+    - name: acme-llm
+      match: {scope: 'acme\.agents', span_name: 'llm\..*'}
+      event: llm_call
+      fields: {model: [acme.model], input_tokens: [acme.in], output_tokens: [acme.out], agent_id: [acme.bot]}
+      input_includes_cache: false
+)",
+                            "c.yml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  config_.otlp = parsed->otlp;
+  config_.state.dir = dir_ + "/state";
+  auto body = [](std::string_view scope, std::string_view name, std::string_view id,
+                 std::string_view parent, std::string_view attrs) {
+    return std::string(R"({"resourceSpans":[{"scopeSpans":[{"scope":{"name":")") +
+           std::string(scope) + R"("},"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":")" +
+           std::string(id) + R"(","parentSpanId":")" + std::string(parent) + R"(","name":")" +
+           std::string(name) + R"(","attributes":[)" + std::string(attrs) + "]}]}]}]}";
+  };
+  Start();
+  HttpResult r = Post("/v1/traces", body("acme.agents", "llm.openai", "00000000000000a2", "00000000000000a1",
+                                         R"({"key":"acme.model","value":{"stringValue":"gpt-4o"}},)"
+                                         R"({"key":"acme.in","value":{"intValue":"40"}},)"
+                                         R"({"key":"acme.out","value":{"intValue":"2"}},)"
+                                         R"({"key":"acme.bot","value":{"stringValue":"acme-bot"}})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  exporter_->Stop();  // a clean stop saves the snapshot, the span memory with it
+  Start();
+  r = Post("/v1/traces", body("wrapper", "chat gpt-4o", "00000000000000a1", "",
+                              R"({"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},)"
+                              R"({"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},)"
+                              R"({"key":"gen_ai.agent.name","value":{"stringValue":"acme-bot"}})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string m = Metrics();
+  EXPECT_EQ(Sample(m, R"(agent_llm_calls_total{agent_id="acme-bot",model="gpt-4o",status="success"})"), 1) << m;
+  EXPECT_EQ(Sample(m, R"(agent_tokens_consumed_total{agent_id="acme-bot",model="gpt-4o",direction="input"})"), 40);
+  EXPECT_EQ(Sample(m, R"(agent_exporter_otlp_dropped_total{signal="traces",reason="duplicate"})"), 1);
+}
+
 }  // namespace
 }  // namespace agx

@@ -481,6 +481,12 @@ class HostileTest:
         self.wait_file_drained("a line written in two halves")
         self.step_done("tailed file")
 
+    def next_span_id(self):
+        """A span id of its own for each span sent: a span sent again is counted once
+        (docs/otlp.md, One operation, one count)."""
+        self.span_seq = getattr(self, "span_seq", 0) + 1
+        return "b7ad6b71%08x" % self.span_seq
+
     def otlp_valid_items(self, signal):
         """Valid items of `signal` and the metrics they add (agent otlp-valid)."""
         e, a = self.expect, "otlp-valid"
@@ -490,7 +496,7 @@ class HostileTest:
                                     ("gen_ai.request.model", ("s", "hm-otlp")),
                                     ("gen_ai.usage.input_tokens", ("i", 10)),
                                     ("gen_ai.usage.output_tokens", ("d", 5.0))],
-                        "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
+                        "0af7651916cd43dd8448eb211c80319c", self.next_span_id(),
                         1_700_000_000_000_000_000, 1_700_000_000_005_000_000),
                 ob.span("execute_tool otlp_tool", [("gen_ai.operation.name", ("s", "execute_tool")),
                                                    ("gen_ai.tool.name", ("s", "otlp_tool"))]),
@@ -535,7 +541,8 @@ class HostileTest:
                 (ob.span("frac", chat + [(tok, ("d", 1.5))]), "invalid_value"),
                 (ob.span("text", chat + [(tok, ("s", "lots"))]), "wrong_type"),
                 (ob.span("bool", chat + [(tok, ("b", True))]), "wrong_type"),
-                (ob.span("no model", [("gen_ai.operation.name", ("s", "chat"))]), "missing_field"),
+                (ob.span("model not text", [("gen_ai.operation.name", ("s", "chat")),
+                                            ("gen_ai.request.model", ("i", 4))]), "wrong_type"),
                 (ob.span("no tool", [("gen_ai.operation.name", ("s", "execute_tool"))]), "missing_field"),
                 (ob.span("many", chat + many), "too_many_attributes"),
             ]
