@@ -10,6 +10,7 @@
 #include "registry/sliding_window.h"
 #include "registry/update_batch.h"
 #include "state/wal.h"
+#include "state/wal_batch.h"
 
 namespace agx {
 namespace {
@@ -34,10 +35,6 @@ UpdateBatch& ThreadBatch() {
 }
 
 
-// First line of a WAL record from a source other than push: "@source otlp".
-constexpr std::string_view kWalSourceTag = "@source ";
-// The next line, when the batch has annex data (batch_annex.h): "@annex <data>".
-constexpr std::string_view kWalAnnexTag = "@annex ";
 
 }  // namespace
 
@@ -190,18 +187,12 @@ Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Sour
   }
   std::shared_lock lock(apply_mu_);
   if ((!valid.empty() || !annex.empty()) && wal_ != nullptr) {
+    // Each event framed by its length (state/wal_batch.h): a pushed event may hold raw
+    // newlines (a pretty-printed JSON array element) and must replay whole.
     std::string payload;
-    std::size_t size = 0;
-    for (auto v : valid) size += v.size() + 1;
-    payload.reserve(size + kWalSourceTag.size() + kWalAnnexTag.size() + annex.size() + 16);
-    // Pushes are logged bare (the format since version 1); other sources get a first line
-    // naming them, which cannot be an event line (events start with '{'), and annex data
-    // a second one.
-    if (source != Source::kPush || !annex.empty()) {
-      payload.append(kWalSourceTag).append(SourceName(source)).push_back('\n');
-    }
-    if (!annex.empty()) payload.append(kWalAnnexTag).append(annex).push_back('\n');
-    for (auto v : valid) payload.append(v).push_back('\n');
+    state_detail::EncodeWalBatch(source == Source::kOtlp ? state_detail::BatchSource::kOtlp
+                                                         : state_detail::BatchSource::kPush,
+                                 annex, valid, &payload);
     if (wal_->bytes() + payload.size() > max_wal_bytes_) {
       wal_size_limit_->Inc();
       return Error{"write-ahead log is at state.max_wal_bytes (" + std::to_string(max_wal_bytes_) +
@@ -262,36 +253,23 @@ Status Pipeline::Restore(const PersistedState& state) {
 Result<std::size_t> Pipeline::ReplayWal() {
   if (wal_ == nullptr) return std::size_t{0};
   std::size_t records = 0;
-  std::vector<std::string_view> lines;
+  state_detail::WalBatch batch;
+  std::string corrupt;  // the first record that does not decode: replay stops there
   auto status = wal_->Replay(wal_seq_, [&](std::uint64_t seq, std::string_view payload) {
-    lines.clear();
-    std::size_t start = 0;
-    Source source = Source::kPush;
-    if (payload.starts_with(kWalSourceTag)) {
-      const std::size_t nl = payload.find('\n');
-      const std::string_view name = payload.substr(kWalSourceTag.size(), nl - kWalSourceTag.size());
-      if (name == SourceName(Source::kOtlp)) source = Source::kOtlp;
-      start = nl == std::string_view::npos ? payload.size() : nl + 1;
+    if (!corrupt.empty()) return;
+    if (auto st = state_detail::DecodeWalBatch(payload, &batch); !st.ok()) {
+      corrupt = "write-ahead log record " + std::to_string(seq) + " does not decode (" + st.error() +
+                "); it passed its checksum, so it was written by an incompatible version or edited";
+      return;
     }
-    std::string_view annex;
-    if (payload.substr(start).starts_with(kWalAnnexTag)) {
-      std::size_t nl = payload.find('\n', start);
-      if (nl == std::string_view::npos) nl = payload.size();
-      annex = payload.substr(start + kWalAnnexTag.size(), nl - start - kWalAnnexTag.size());
-      start = nl + 1;
-    }
-    while (start < payload.size()) {
-      std::size_t nl = payload.find('\n', start);
-      if (nl == std::string_view::npos) nl = payload.size();
-      lines.push_back(payload.substr(start, nl - start));
-      start = nl + 1;
-    }
+    const Source source = batch.source == state_detail::BatchSource::kOtlp ? Source::kOtlp : Source::kPush;
     BatchResult ignored;
     std::shared_lock lock(apply_mu_);
-    ApplyLocked(source, lines, false, &ignored);
-    if (annex_ != nullptr && !annex.empty()) annex_->Apply(annex, true);
+    ApplyLocked(source, batch.events, false, &ignored);
+    if (annex_ != nullptr && !batch.annex.empty()) annex_->Apply(batch.annex, true);
     ++records;
   });
+  if (status.ok() && !corrupt.empty()) return Error{corrupt};
   if (!status.ok()) return Error{status.error()};
   return records;
 }

@@ -21,6 +21,7 @@
 #include "registry/sliding_window.h"
 #include "state/temp_dir.h"
 #include "state/wal.h"
+#include "state/wal_batch.h"
 
 namespace agx {
 namespace {
@@ -128,6 +129,18 @@ std::map<std::uint64_t, std::string> Records(Wal& wal) {
   std::map<std::uint64_t, std::string> out;
   auto st = wal.Replay(0, [&](std::uint64_t seq, std::string_view p) { out[seq] = p; });
   EXPECT_TRUE(st.ok()) << st.error();
+  return out;
+}
+
+/// A WAL record's batch, decoded (state/wal_batch.h), as one comparable string:
+/// "<source>|<annex>|<event>|<event>…".
+std::string Batch(std::string_view payload) {
+  state_detail::WalBatch b;
+  auto st = state_detail::DecodeWalBatch(payload, &b);
+  EXPECT_TRUE(st.ok()) << st.error();
+  std::string out = b.source == state_detail::BatchSource::kOtlp ? "otlp|" : "push|";
+  out.append(b.annex);
+  for (auto e : b.events) out.append("|").append(e);
   return out;
 }
 
@@ -352,7 +365,7 @@ TEST(PipelineTest, PushWritesOnlyValidLinesToTheWalAndAppliesThem) {
   EXPECT_EQ(wal->last_seq(), 1u);
   const auto records = Records(*wal);
   ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records.at(1), RunLine("a") + "\n" + RunLine("b") + "\n");
+  EXPECT_EQ(Batch(records.at(1)), "push||" + RunLine("a") + "|" + RunLine("b"));
 
   const Snapshot s = h.Collect();
   EXPECT_EQ(Value(s, kRequests, {"a", "success"}), 1);
@@ -447,7 +460,7 @@ TEST(PipelineTest, PushFailsAndAppliesNothingWhenTheWalCannotBeWritten) {
   EXPECT_EQ(retried->accepted, 2u);
   const auto records = Records(*wal);
   ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records.at(2), RunLine("b") + "\n" + RunLine("c") + "\n");
+  EXPECT_EQ(Batch(records.at(2)), "push||" + RunLine("b") + "|" + RunLine("c"));
   EXPECT_EQ(Value(h.Collect(), kRequests, {"b", "success"}), 1);
 }
 
@@ -748,8 +761,8 @@ TEST(PipelineTest, OtlpBatchesAreLoggedWithTheirSourceAndReplayedAsOtlp) {
   }
   const auto records = Records(*wal);
   ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records.begin()->second, "@source otlp\n" + otlp[0] + "\n") << "only valid lines";
-  EXPECT_EQ(records.rbegin()->second, push[0] + "\n") << "pushes keep the bare format";
+  EXPECT_EQ(Batch(records.begin()->second), "otlp||" + otlp[0]) << "only valid lines";
+  EXPECT_EQ(Batch(records.rbegin()->second), "push||" + push[0]);
 
   Harness fresh(Config::Defaults(), wal.get());
   auto replayed = fresh.pipeline.ReplayWal();
@@ -759,6 +772,33 @@ TEST(PipelineTest, OtlpBatchesAreLoggedWithTheirSourceAndReplayedAsOtlp) {
   EXPECT_EQ(Value(s, "agent_exporter_events_total", {"otlp", "tool_call"}), 1);
   EXPECT_EQ(Value(s, "agent_exporter_events_total", {"push", "run"}), 1);
   EXPECT_EQ(Value(s, "agent_tool_calls_total", {"a", "search", "success"}), 1);
+}
+
+TEST(PipelineTest, PrettyPrintedEventsReplayWholeFromTheWal) {
+  agx::testing::TempDir dir;
+  auto wal = MustOpenWal(dir.path());
+  ASSERT_NE(wal, nullptr);
+  // Elements of a pushed JSON array as json.dumps(..., indent=2) writes them; the first holds
+  // an event-shaped object on a line of its own.
+  const std::vector<std::string> events = {
+      "{\n  \"type\": \"run\",\n  \"agent_id\": \"a\",\n  \"status\": \"success\",\n  \"meta\":\n"
+      "{\"type\":\"run\",\"agent_id\":\"ghost\",\"status\":\"success\"}\n}",
+      "{\n  \"type\": \"tool_call\",\n  \"agent_id\": \"a\",\n  \"tool_name\": \"x\",\n"
+      "  \"status\": \"timeout\"\n}"};
+  {
+    Harness h(Config::Defaults(), wal.get());
+    auto r = h.pipeline.Push(Views(events));
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(r->accepted, 2u);
+  }
+  Harness fresh(Config::Defaults(), wal.get());  // a crash before any snapshot
+  auto replayed = fresh.pipeline.ReplayWal();
+  ASSERT_TRUE(replayed.ok()) << replayed.error();
+  const Snapshot s = fresh.Collect();
+  EXPECT_EQ(Value(s, kRequests, {"a", "success"}), 1);
+  EXPECT_EQ(Value(s, "agent_tool_calls_total", {"a", "x", "timeout"}), 1);
+  EXPECT_FALSE(Value(s, kRequests, {"ghost", "success"}).has_value()) << "a nested object is not an event";
+  EXPECT_EQ(Sum(s, kRejected), 0) << "no fragment rejected";
 }
 
 // Records what the pipeline hands it, as the OTLP span memory does (batch_annex.h).
@@ -797,8 +837,8 @@ TEST(PipelineTest, AnnexDataIsLoggedAppliedReplayedAndSavedWithItsBatch) {
   }
   const auto records = Records(*wal);
   ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records.begin()->second, "@source otlp\n@annex abc\n" + lines[0] + "\n");
-  EXPECT_EQ(records.rbegin()->second, "@source otlp\n@annex def\n");
+  EXPECT_EQ(Batch(records.begin()->second), "otlp|abc|" + lines[0]);
+  EXPECT_EQ(Batch(records.rbegin()->second), "otlp|def");
 
   // After a crash: the snapshot's annex state, then the records after it, replayed.
   Harness fresh(Config::Defaults(), wal.get());

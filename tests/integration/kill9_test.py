@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Exactly-once under kill -9: a real agent_exporter child is SIGKILLed many times while a
-writer appends (and once rotates) a tailed file and a client pushes batches over HTTP.
+writer appends (and once rotates) a tailed file and a client pushes batches over HTTP: NDJSON,
+JSON arrays of pretty-printed events (raw newlines inside events, a nested event-shaped object
+on a line of its own) and OTLP JSON spans, in turn.
 After the last restart has drained the files, every counter must equal what the events say:
 nothing lost, nothing counted twice. Acknowledged pushes must all be there exactly once;
 an unacknowledged push (cut by a kill) must be there exactly once or not at all.
@@ -126,6 +128,38 @@ def main():
     push_lock = threading.Lock()
     stop_push = threading.Event()
 
+    def ndjson(agent, k, n):
+        body = "".join(json.dumps({"type": "run", "agent_id": agent, "status": "success",
+                                   "duration_ms": 100 + i, "trace_id": "%032x" % (k * 1000 + i + 1)}) + "\n"
+                       for i in range(n))
+        return "/v1/events", "application/x-ndjson", body
+
+    def pretty_array(agent, k, n):
+        # A JSON array of pretty-printed elements (raw newlines inside each, as Python's
+        # json.dumps(batch, indent=2) writes), one of which holds an event-shaped object on a
+        # line of its own: replay must give back exactly the elements, never that object.
+        elements = []
+        for i in range(n):
+            text = json.dumps({"type": "run", "agent_id": agent, "status": "success",
+                               "duration_ms": 100 + i, "trace_id": "%032x" % (k * 1000 + i + 1)}, indent=2)
+            if i == 0:
+                text = text[:-2] + ',\n  "meta":\n{"type":"run","agent_id":"ghost","status":"success"}\n}'
+            elements.append(text)
+        return "/v1/events", "application/json", "[\n" + ",\n".join(elements) + "\n]"
+
+    def otlp_spans(agent, k, n):
+        spans = [{"traceId": "%032x" % (k * 1000 + 1), "spanId": "%016x" % (k * 1000 + i + 1),
+                  "name": "invoke_agent", "startTimeUnixNano": "1795319952000000000",
+                  "endTimeUnixNano": "1795319952100000000",
+                  "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "invoke_agent"}},
+                                 {"key": "gen_ai.agent.name", "value": {"stringValue": agent}}]}
+                 for i in range(n)]
+        body = json.dumps({"resourceSpans": [{"scopeSpans": [{"scope": {"name": "kill9"}, "spans": spans}]}]},
+                          indent=2)
+        return "/v1/traces", "application/json", body
+
+    styles = [ndjson, pretty_array, otlp_spans]
+
     def pusher():
         k = 0
         while not stop_push.is_set():
@@ -136,15 +170,17 @@ def main():
             k += 1
             agent = "push-b%d" % k
             n = rng.randint(1, 40)
-            body = "".join(json.dumps({"type": "run", "agent_id": agent, "status": "success",
-                                       "duration_ms": 100 + i, "trace_id": "%032x" % (k * 1000 + i + 1)}) + "\n"
-                           for i in range(n))
-            req = urllib.request.Request("http://127.0.0.1:%d/v1/events" % port, data=body.encode(),
-                                         headers={"Content-Type": "application/x-ndjson"}, method="POST")
+            path, ctype, body = styles[k % len(styles)](agent, k, n)
+            req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=body.encode(),
+                                         headers={"Content-Type": ctype}, method="POST")
             ok = False
             try:
                 with urllib.request.urlopen(req, timeout=10) as r:
-                    ok = r.status == 200 and json.loads(r.read())["accepted"] == n
+                    reply = json.loads(r.read() or b"{}")
+                    if path == "/v1/events":
+                        ok = r.status == 200 and reply["accepted"] == n
+                    else:
+                        ok = r.status == 200 and "partialSuccess" not in reply
             except Exception:  # killed mid-request or mid-response: not acknowledged
                 ok = False
             with push_lock:
@@ -201,7 +237,8 @@ def main():
     with open(os.path.join(ROOT, "config", "agent_exporter.yml")) as f:
         pricing = yaml.safe_load(f).get("pricing", [])
     expect = expected_metrics.expected_from([source], pricing)
-    not_push = lambda labels: not labels.get("agent_id", "").startswith("push-") and labels.get("source") != "push"
+    not_push = lambda labels: (not labels.get("agent_id", "").startswith("push-")
+                               and labels.get("source") not in ("push", "otlp"))
     problems, _ = expected_metrics.compare(expect, text, include=not_push)
     if applied + rejected != total_lines:
         problems.append("file lines applied+rejected %d != written %d" % (applied + rejected, total_lines))
@@ -220,6 +257,11 @@ def main():
     for agent in got:
         if agent not in acked and agent not in unacked:
             problems.append("push %s counted but never sent" % agent)
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            if s.labels.get("agent_id") == "ghost" and s.value != 0:
+                problems.append("%s%s: an object nested in a pushed event was counted as an event"
+                                % (s.name, s.labels))
     kills = args.kills
     if problems:
         print("FAIL after %d kills (%d problems):" % (kills, len(problems)))
@@ -228,7 +270,8 @@ def main():
         print(tail(exporter.log_path))
         return 1
     print("OK: %d kill -9 restarts; %d file lines (%d rejected) and %d acknowledged pushes "
-          "(%d runs) counted exactly once; %d unacknowledged pushes atomic"
+          "(%d runs; NDJSON, pretty-printed JSON arrays and OTLP spans) counted exactly once; "
+          "%d unacknowledged pushes atomic"
           % (kills, total_lines, expect.rejected, len(acked), sum(acked.values()), len(unacked)))
     return 0
 
