@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <functional>
+#include <memory>
 
 #include "config/web_config.h"
 
@@ -92,20 +93,33 @@ Result<std::unique_ptr<Authenticator>> Authenticator::Create(
 Authenticator::Authenticator(std::map<std::string, std::string> users, std::string bearer_token)
     : users_(std::move(users)),
       bearer_token_(std::move(bearer_token)),
-      decoy_hash_(users_.empty() ? std::string() : users_.begin()->second),
-      crypt_scratch_(std::make_unique<crypt_data>()) {  // zeroed, as crypt_rn wants
-  cache_.reserve(kCacheEntries);
-}
+      decoy_hash_(users_.empty() ? std::string() : users_.begin()->second) {}
 
 Authenticator::~Authenticator() = default;
 
-bool Authenticator::AllowScrape(std::string_view authorization) const {
-  return users_.empty() || VerifyBasic(authorization);
+std::string_view AuthOutcomeName(AuthOutcome outcome) {
+  switch (outcome) {
+    case AuthOutcome::kAllowed: return "allowed";
+    case AuthOutcome::kMissing: return "missing";
+    case AuthOutcome::kInvalid: return "invalid";
+    case AuthOutcome::kBusy: return "busy";
+  }
+  return "invalid";
 }
 
-bool Authenticator::AllowIngest(std::string_view authorization) const {
-  if (users_.empty() && bearer_token_.empty()) return true;
-  return VerifyBearer(authorization) || VerifyBasic(authorization);
+AuthOutcome Authenticator::CheckScrape(std::string_view authorization) const {
+  if (users_.empty()) return AuthOutcome::kAllowed;
+  return CheckBasic(authorization);
+}
+
+AuthOutcome Authenticator::CheckIngest(std::string_view authorization) const {
+  if (users_.empty() && bearer_token_.empty()) return AuthOutcome::kAllowed;
+  if (VerifyBearer(authorization)) return AuthOutcome::kAllowed;
+  std::string_view token;
+  if (!bearer_token_.empty() && TakeScheme(authorization, "bearer", &token)) {
+    return AuthOutcome::kInvalid;
+  }
+  return CheckBasic(authorization);
 }
 
 std::vector<std::pair<std::string, std::string>> Authenticator::Challenges(bool ingest) const {
@@ -124,65 +138,51 @@ bool Authenticator::VerifyBearer(std::string_view authorization) const {
   return ConstantTimeEquals(token, bearer_token_);
 }
 
-bool Authenticator::VerifyBasic(std::string_view authorization) const {
-  if (users_.empty()) return false;
+AuthOutcome Authenticator::CheckBasic(std::string_view authorization) const {
   std::string_view encoded;
-  if (!TakeScheme(authorization, "basic", &encoded) || encoded.size() > kMaxBasicBase64) {
-    return false;
+  if (users_.empty() || !TakeScheme(authorization, "basic", &encoded)) {
+    return AuthOutcome::kMissing;
   }
+  if (encoded.size() > kMaxBasicBase64) return AuthOutcome::kInvalid;
   std::string credential;
-  if (!DecodeBase64(encoded, &credential)) return false;
+  if (!DecodeBase64(encoded, &credential)) return AuthOutcome::kInvalid;
   const std::size_t colon = credential.find(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos) return AuthOutcome::kInvalid;
   const std::string user = credential.substr(0, colon);
   const std::string password = credential.substr(colon + 1);
   // crypt(3) stops at a NUL: "secret\0junk" must not pass as "secret".
-  if (password.find('\0') != std::string::npos) return false;
+  if (password.find('\0') != std::string::npos) return AuthOutcome::kInvalid;
 
+  // Both caches before any bcrypt: a known answer never waits for (or takes) a slot.
   const std::size_t key = std::hash<std::string_view>{}(credential);
-  if (CacheHit(key, credential)) return true;
+  if (verified_.Contains(key, credential)) return AuthOutcome::kAllowed;
+  if (refused_.Contains(key, credential)) return AuthOutcome::kInvalid;
 
   const auto it = users_.find(user);
   const bool known = it != users_.end();
-  const std::string& hash = known ? it->second : decoy_hash_;
-  bool match = false;
-  {
-    std::lock_guard lock(bcrypt_mu_);
-    const char* out = crypt_rn(password.c_str(), hash.c_str(), crypt_scratch_.get(),
-                               static_cast<int>(sizeof(crypt_data)));
-    match = out != nullptr && ConstantTimeEquals(out, hash);
+  const AuthOutcome outcome = Bcrypt(password, known ? it->second : decoy_hash_);
+  if (outcome == AuthOutcome::kBusy) return outcome;
+  if (known && outcome == AuthOutcome::kAllowed) {
+    verified_.Insert(key, credential);
+    return AuthOutcome::kAllowed;
   }
-  if (!known || !match) return false;
-  CacheInsert(key, credential);
-  return true;
+  refused_.Insert(key, credential);
+  return AuthOutcome::kInvalid;
 }
 
-bool Authenticator::CacheHit(std::size_t key, std::string_view credential) const {
-  std::lock_guard lock(cache_mu_);
-  bool hit = false;
-  for (const CacheEntry& e : cache_) {
-    // The full compare is constant-time; the key only skips entries that cannot match.
-    if (e.key == key && ConstantTimeEquals(e.credential, credential)) hit = true;
-  }
-  return hit;
-}
-
-void Authenticator::CacheInsert(std::size_t key, std::string_view credential) const {
-  std::lock_guard lock(cache_mu_);
-  for (const CacheEntry& e : cache_) {
-    if (e.key == key && ConstantTimeEquals(e.credential, credential)) return;  // raced
-  }
-  if (cache_.size() < kCacheEntries) {
-    cache_.push_back({key, std::string(credential)});
-    return;
-  }
-  cache_[cache_next_] = {key, std::string(credential)};
-  cache_next_ = (cache_next_ + 1) % kCacheEntries;
-}
-
-std::size_t Authenticator::cached() const {
-  std::lock_guard lock(cache_mu_);
-  return cache_.size();
+AuthOutcome Authenticator::Bcrypt(const std::string& password, const std::string& hash) const {
+  if (!bcrypt_slots_.TryEnter()) return AuthOutcome::kBusy;
+  struct Leave {
+    Admission& slots;
+    ~Leave() { slots.Leave(); }
+  } leave{bcrypt_slots_};
+  // crypt_rn's scratch (32 KiB, zeroed as it wants) per call: slots need no buffer pool,
+  // and the allocation is nothing next to the hash.
+  auto scratch = std::make_unique<crypt_data>();
+  const char* out = crypt_rn(password.c_str(), hash.c_str(), scratch.get(),
+                             static_cast<int>(sizeof(crypt_data)));
+  const bool match = out != nullptr && ConstantTimeEquals(out, hash);
+  return match ? AuthOutcome::kAllowed : AuthOutcome::kInvalid;
 }
 
 }  // namespace agx

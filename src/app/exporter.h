@@ -8,6 +8,7 @@
 // Thread-safe: Start/Stop from one thread; the parts it owns are thread-safe themselves.
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -31,6 +32,7 @@ class FileTailer;
 class HttpServer;
 class Admission;
 class Authenticator;
+enum class AuthOutcome : std::uint8_t;
 class StateStore;
 class Wal;
 struct HttpResponse;
@@ -67,10 +69,11 @@ class Exporter {
   /// Loads --web.config.file and the bearer token into auth_ and extra_headers_.
   Status SetUpAccessControl();
   /// Push and OTLP: basic auth or the bearer token, when either is configured (auth.h).
-  bool AuthorizedIngest(const HttpRequest& req) const;
+  /// Counts refusals in agent_exporter_auth_rejected_total{reason}.
+  AuthOutcome AuthorizeIngest(const HttpRequest& req);
   /// /metrics and /: basic auth when users are configured. On refusal fills `*denied` with
-  /// the 401 and logs at debug level.
-  bool AuthorizedScrape(const HttpRequest& req, HttpResponse* denied) const;
+  /// the 401 (429 when every bcrypt slot was busy), counts it and logs at debug level.
+  bool AuthorizedScrape(const HttpRequest& req, HttpResponse* denied);
   /// The WWW-Authenticate challenges for a 401 on a scrape or ingest path.
   void AddChallenges(bool ingest, HttpResponse* r) const;
   void MirrorTlsStats();

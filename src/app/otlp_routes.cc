@@ -1,5 +1,6 @@
 // The OTLP/HTTP handlers of the Exporter (docs/otlp.md): content negotiation, limits and
 // reply encoding. Decoding, mapping and durability are OtlpIngest's.
+#include "app/auth.h"
 #include "app/exporter.h"
 #include "app/request_body.h"
 #include "http/server.h"
@@ -50,7 +51,11 @@ HttpResponse Exporter::HandleOtlp(otlp::Signal signal, const HttpRequest& req) {
   // Replies use the request's encoding; anything but protobuf is answered in JSON.
   const std::string media = MediaType(req.Header("content-type"));
   if (media == "application/x-protobuf") encoding = otlp::Encoding::kProtobuf;
-  if (!AuthorizedIngest(req)) {
+  if (const AuthOutcome a = AuthorizeIngest(req); a == AuthOutcome::kBusy) {
+    HttpResponse r = error(429, kResourceExhausted, kAuthBusyMessage);
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  } else if (a != AuthOutcome::kAllowed) {
     HttpResponse r = error(401, kUnauthenticated, "missing or invalid credentials");
     AddChallenges(true, &r);
     return r;

@@ -75,15 +75,29 @@ bool IsEventsContentType(std::string_view ct) {
 
 }  // namespace
 
-bool Exporter::AuthorizedIngest(const HttpRequest& req) const {
-  return auth_ == nullptr || auth_->AllowIngest(req.Header("authorization"));
+AuthOutcome Exporter::AuthorizeIngest(const HttpRequest& req) {
+  if (auth_ == nullptr) return AuthOutcome::kAllowed;
+  const AuthOutcome outcome = auth_->CheckIngest(req.Header("authorization"));
+  if (outcome != AuthOutcome::kAllowed) {
+    registry_->Counter(MetricId::kAuthRejected, {AuthOutcomeName(outcome)}).Inc();
+  }
+  return outcome;
 }
 
-bool Exporter::AuthorizedScrape(const HttpRequest& req, HttpResponse* denied) const {
-  if (auth_ == nullptr || auth_->AllowScrape(req.Header("authorization"))) return true;
-  // No self-metric counts refused scrapes; the debug log shows them to the operator.
-  log::Debug("scrape refused: missing or invalid basic auth credentials",
-             {{"path", req.path}, {"remote_addr", req.remote_addr}});
+bool Exporter::AuthorizedScrape(const HttpRequest& req, HttpResponse* denied) {
+  if (auth_ == nullptr) return true;
+  const AuthOutcome outcome = auth_->CheckScrape(req.Header("authorization"));
+  if (outcome == AuthOutcome::kAllowed) return true;
+  registry_->Counter(MetricId::kAuthRejected, {AuthOutcomeName(outcome)}).Inc();
+  log::Debug("scrape refused by access control",
+             {{"path", req.path},
+              {"remote_addr", req.remote_addr},
+              {"reason", std::string(AuthOutcomeName(outcome))}});
+  if (outcome == AuthOutcome::kBusy) {
+    *denied = HttpResponse{429, "text/plain; charset=utf-8", {{"Retry-After", "1"}},
+                           std::string(kAuthBusyMessage) + "\n"};
+    return false;
+  }
   *denied = HttpResponse{401, "text/plain; charset=utf-8", {}, "Unauthorized\n"};
   AddChallenges(false, denied);
   return false;
@@ -159,7 +173,11 @@ HttpResponse Exporter::HandlePush(const HttpRequest& req) {
     registry_->Counter(MetricId::kPushRequests, {std::to_string(r.status)}).Inc();
     return r;
   };
-  if (!AuthorizedIngest(req)) {
+  if (const AuthOutcome a = AuthorizeIngest(req); a == AuthOutcome::kBusy) {
+    HttpResponse r = JsonError(429, kAuthBusyMessage);
+    r.headers.emplace_back("Retry-After", "1");
+    return respond(std::move(r));
+  } else if (a != AuthOutcome::kAllowed) {
     HttpResponse r = JsonError(401, "missing or invalid credentials");
     AddChallenges(true, &r);
     return respond(std::move(r));

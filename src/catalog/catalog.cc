@@ -138,6 +138,11 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "itself, e.g. 411, 505), no_request (a connection closed before sending a request: "
      "idle past web.request_timeout, or closed by the client).",
      kReason, {}, false},
+    {I::kAuthRejected, "agent_exporter_auth_rejected_total", T::kCounter, Y::kSelf,
+     "Requests refused by access control (docs/security.md), by reason: missing (no "
+     "credentials the path takes), invalid (a wrong or malformed user, password or token), "
+     "busy (429 without checking the password: every bcrypt slot was in use).",
+     kReason, {}, false},
 }};
 
 }  // namespace

@@ -55,6 +55,7 @@ enum class MetricId : std::uint8_t {
   kWalAppendFailures,
   kTlsConnections,
   kHttpRejected,
+  kAuthRejected,
   kCount,  // not a metric
 };
 

@@ -6,12 +6,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "app/exporter_fixture.h"
 #include "config/web_config.h"
 
 namespace agx {
+
+void PrintTo(AuthOutcome o, std::ostream* os) { *os << AuthOutcomeName(o); }
+
 namespace {
 
 using testutil::HttpHeaders;
@@ -157,8 +164,11 @@ TEST(AuthenticatorTest, VerifiesBcryptSchemesAndRejectsEverythingElse) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     EXPECT_EQ(auth->VerifyBasic(c.header), c.want);
-    EXPECT_EQ(auth->AllowScrape(c.header), c.want);
-    EXPECT_EQ(auth->AllowIngest(c.header), c.want);
+    EXPECT_EQ(auth->CheckScrape(c.header) == AuthOutcome::kAllowed, c.want);
+    EXPECT_EQ(auth->CheckIngest(c.header) == AuthOutcome::kAllowed, c.want);
+    if (!c.want) {
+      EXPECT_NE(auth->CheckBasic(c.header), AuthOutcome::kBusy);  // one check at a time here
+    }
   }
 }
 
@@ -177,7 +187,8 @@ TEST(AuthenticatorTest, CacheNeverAcceptsAWrongPasswordAfterARightOne) {
   // Right password, other user: still a bcrypt against that user's hash.
   EXPECT_FALSE(auth->VerifyBasic(Basic("bob", kAlicePassword)));
   EXPECT_FALSE(auth->VerifyBasic(Basic("mallory", kAlicePassword)));
-  EXPECT_EQ(auth->cached(), 1u);  // failures are not cached
+  EXPECT_EQ(auth->cached(), 1u);  // failures are kept apart
+  EXPECT_EQ(auth->cached_failures(), 6u);
 }
 
 TEST(AuthenticatorTest, CacheIsBounded) {
@@ -197,6 +208,72 @@ TEST(AuthenticatorTest, CacheIsBounded) {
   EXPECT_EQ((*a)->cached(), Authenticator::kCacheEntries);
 }
 
+TEST(AuthenticatorTest, RefusedCredentialsAreCachedBoundedAndNeverShadowTheRightOne) {
+  auto auth = MakeAuth();
+  ASSERT_NE(auth, nullptr);
+  EXPECT_EQ(auth->CheckBasic(Basic("alice", "wrong")), AuthOutcome::kInvalid);
+  EXPECT_EQ(auth->cached_failures(), 1u);
+  EXPECT_EQ(auth->CheckBasic(Basic("alice", "wrong")), AuthOutcome::kInvalid);  // from the cache
+  EXPECT_EQ(auth->cached_failures(), 1u);
+  EXPECT_EQ(auth->CheckBasic(Basic("alice", kAlicePassword)), AuthOutcome::kAllowed);
+  EXPECT_EQ(auth->CheckBasic(Basic("mallory", kAlicePassword)), AuthOutcome::kInvalid);
+  EXPECT_EQ(auth->cached_failures(), 2u);
+  // A flood of distinct wrong passwords: the cache stays bounded, the right one still works.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(auth->CheckBasic(Basic("alice", "wrong" + std::to_string(i))),
+              AuthOutcome::kInvalid);
+  }
+  EXPECT_EQ(auth->cached_failures(), Authenticator::kFailureCacheEntries);
+  EXPECT_EQ(auth->CheckBasic(Basic("alice", kAlicePassword)), AuthOutcome::kAllowed);
+  EXPECT_EQ(auth->CheckBasic(Basic("carol", kCarolPassword)), AuthOutcome::kAllowed);
+  EXPECT_EQ(auth->CheckBasic(Basic("alice", "wrong")), AuthOutcome::kInvalid);  // evicted, re-checked
+}
+
+// bcrypt at cost 12 (0.3-1.5 s on the CI machines): long enough to hold the slots while the
+// test looks. Made like the hashes above, with rounds=1 << 12.
+constexpr char kSlowHash[] = "$2b$12$aXYMAhLVoV27US1fPNUwS.M4oIInXjy1ciNXTPRqWDEvOBJ.Ckwiq";
+constexpr char kSlowPassword[] = "slow wonderland";
+
+TEST(AuthenticatorTest, BusyWithoutHashingWhenEverySlotIsTakenButCachedAnswersAreGiven) {
+  auto created = Authenticator::Create({{"alice", kAliceHash}, {"slow", kSlowHash}}, "");
+  ASSERT_TRUE(created.ok()) << created.error();
+  const Authenticator& auth = **created;
+  ASSERT_EQ(auth.CheckBasic(Basic("alice", kAlicePassword)), AuthOutcome::kAllowed);
+  ASSERT_EQ(auth.CheckBasic(Basic("alice", "wrong")), AuthOutcome::kInvalid);
+
+  // Wrong passwords of the slow user take every slot.
+  std::vector<AuthOutcome> held(Authenticator::kBcryptSlots, AuthOutcome::kAllowed);
+  std::atomic<int> finished{0};
+  std::vector<std::thread> holders;
+  for (int i = 0; i < Authenticator::kBcryptSlots; ++i) {
+    holders.emplace_back([&, i] {
+      held[i] = auth.CheckBasic(Basic("slow", "wrong" + std::to_string(i)));
+      finished.fetch_add(1);
+    });
+  }
+  while (auth.bcrypt_in_flight() < Authenticator::kBcryptSlots &&
+         finished.load() < Authenticator::kBcryptSlots) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  ASSERT_EQ(auth.bcrypt_in_flight(), Authenticator::kBcryptSlots);
+  // A credential with no known answer is not checked, not even the right one...
+  EXPECT_EQ(auth.CheckBasic(Basic("slow", kSlowPassword)), AuthOutcome::kBusy);
+  EXPECT_EQ(auth.CheckScrape(Basic("mallory", "x")), AuthOutcome::kBusy);
+  EXPECT_EQ(auth.CheckIngest(Basic("alice", "other")), AuthOutcome::kBusy);
+  // ...while cached answers are given at once, without a slot.
+  EXPECT_EQ(auth.CheckScrape(Basic("alice", kAlicePassword)), AuthOutcome::kAllowed);
+  EXPECT_EQ(auth.CheckIngest(Basic("alice", kAlicePassword)), AuthOutcome::kAllowed);
+  EXPECT_EQ(auth.CheckBasic(Basic("alice", "wrong")), AuthOutcome::kInvalid);
+  EXPECT_EQ(auth.CheckScrape("Basic !!!!"), AuthOutcome::kInvalid);  // malformed: no bcrypt
+  EXPECT_EQ(auth.CheckScrape(""), AuthOutcome::kMissing);
+  for (auto& t : holders) t.join();
+  for (AuthOutcome o : held) EXPECT_EQ(o, AuthOutcome::kInvalid);
+  EXPECT_EQ(auth.bcrypt_in_flight(), 0);
+  // Busy answers were not cached: with the slots free, the right password verifies.
+  EXPECT_EQ(auth.CheckBasic(Basic("slow", kSlowPassword)), AuthOutcome::kAllowed);
+  EXPECT_EQ(auth.CheckScrape(Basic("mallory", "x")), AuthOutcome::kInvalid);
+}
+
 TEST(AuthenticatorTest, BearerTokenIsForIngestOnly) {
   auto both = MakeAuth("s3cret");
   ASSERT_NE(both, nullptr);
@@ -206,10 +283,11 @@ TEST(AuthenticatorTest, BearerTokenIsForIngestOnly) {
   EXPECT_FALSE(both->VerifyBearer("Bearer s3crett"));
   EXPECT_FALSE(both->VerifyBearer("Bearers3cret"));
   EXPECT_FALSE(both->VerifyBearer("s3cret"));
-  EXPECT_TRUE(both->AllowIngest("Bearer s3cret"));
-  EXPECT_TRUE(both->AllowIngest(Basic("alice", kAlicePassword)));
-  EXPECT_FALSE(both->AllowIngest(""));
-  EXPECT_FALSE(both->AllowScrape("Bearer s3cret"));  // /metrics needs basic auth
+  EXPECT_EQ(both->CheckIngest("Bearer s3cret"), AuthOutcome::kAllowed);
+  EXPECT_EQ(both->CheckIngest(Basic("alice", kAlicePassword)), AuthOutcome::kAllowed);
+  EXPECT_EQ(both->CheckIngest(""), AuthOutcome::kMissing);
+  EXPECT_EQ(both->CheckIngest("Bearer s3cre"), AuthOutcome::kInvalid);
+  EXPECT_EQ(both->CheckScrape("Bearer s3cret"), AuthOutcome::kMissing);  // /metrics: Basic only
   EXPECT_THAT(both->Challenges(false),
               ::testing::ElementsAre(::testing::Pair("WWW-Authenticate",
                                                      "Basic realm=\"agent_exporter\"")));
@@ -220,15 +298,15 @@ TEST(AuthenticatorTest, BearerTokenIsForIngestOnly) {
 
   auto token_only = Authenticator::Create({}, "s3cret");
   ASSERT_TRUE(token_only.ok());
-  EXPECT_TRUE((*token_only)->AllowScrape(""));  // no users: scrapes are open
-  EXPECT_FALSE((*token_only)->AllowIngest(""));
-  EXPECT_FALSE((*token_only)->AllowIngest(Basic("alice", kAlicePassword)));
-  EXPECT_TRUE((*token_only)->AllowIngest("Bearer s3cret"));
+  EXPECT_EQ((*token_only)->CheckScrape(""), AuthOutcome::kAllowed);  // no users: scrapes are open
+  EXPECT_EQ((*token_only)->CheckIngest(""), AuthOutcome::kMissing);
+  EXPECT_EQ((*token_only)->CheckIngest(Basic("alice", kAlicePassword)), AuthOutcome::kMissing);
+  EXPECT_EQ((*token_only)->CheckIngest("Bearer s3cret"), AuthOutcome::kAllowed);
 
   auto open = Authenticator::Create({}, "");
   ASSERT_TRUE(open.ok());
-  EXPECT_TRUE((*open)->AllowScrape(""));
-  EXPECT_TRUE((*open)->AllowIngest(""));
+  EXPECT_EQ((*open)->CheckScrape(""), AuthOutcome::kAllowed);
+  EXPECT_EQ((*open)->CheckIngest(""), AuthOutcome::kAllowed);
   EXPECT_FALSE((*open)->VerifyBearer("Bearer "));
 }
 
@@ -291,6 +369,11 @@ TEST_F(AuthExporterTest, MetricsNeedBasicAuth) {
   EXPECT_EQ(Get("/metrics", Basic("alice", "wonderland ")).status, 401);
   // HEAD is guarded like GET.
   EXPECT_EQ(Request(exporter_->port(), "HEAD", "/metrics").status, 401);
+  // Refusals are counted by reason: no credentials (none, the push token, HEAD) and wrong
+  // ones (the wrong password, the unknown user, the password with a trailing space).
+  const std::string m = Scrape();
+  EXPECT_EQ(Sample(m, R"(agent_exporter_auth_rejected_total{reason="missing"})"), 3);
+  EXPECT_EQ(Sample(m, R"(agent_exporter_auth_rejected_total{reason="invalid"})"), 3);
 }
 
 TEST_F(AuthExporterTest, LandingPageIsGuardedAndProbesAreOpen) {

@@ -44,8 +44,9 @@ class ExporterProc:
     """One `agent_exporter serve` child. Not thread-safe except alive(), rss_kb() and the
     read-only attributes, which the samplers of the tests call from other threads."""
 
-    def __init__(self, binary, tmp, config_text, name="exporter"):
+    def __init__(self, binary, tmp, config_text, name="exporter", extra_args=()):
         self.binary = binary
+        self.extra_args = list(extra_args)  # more `serve` flags, e.g. --web.config.file
         self.config = os.path.join(tmp, name + ".yml")
         self.log_path = os.path.join(tmp, name + ".log")
         with open(self.config, "w") as f:
@@ -57,7 +58,8 @@ class ExporterProc:
     def start(self, timeout=60):
         log = open(self.log_path, "ab")
         offset = log.tell()
-        self.proc = subprocess.Popen([self.binary, "serve", "--config.file=" + self.config],
+        self.proc = subprocess.Popen([self.binary, "serve", "--config.file=" + self.config]
+                                     + self.extra_args,
                                      stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
