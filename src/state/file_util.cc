@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string>
 #include <system_error>
 
 namespace agx::state_detail {
@@ -68,6 +69,43 @@ Status MakeDirs(const std::string& dir) {
   return OkStatus();
 }
 
+namespace {
+
+// Reads `fd` to its end; `size_hint` (the file's size) sizes the buffer.
+Result<std::string> ReadAll(int fd, std::size_t size_hint, const std::string& path) {
+  std::string out;
+  out.reserve(size_hint);
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error{ErrnoMessage("read", path)};
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+// What a file that is not a regular file is, for the error message.
+const char* KindOf(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  return "not a regular file";
+}
+
+std::string NotRegular(const std::string& path, mode_t mode) {
+  return path + " is " + KindOf(mode) +
+         ", not a regular file: refusing to open it (agent_exporter never follows links or "
+         "opens anything but regular files in its state directory; move it away)";
+}
+
+}  // namespace
+
 Result<std::string> ReadWholeFile(const std::string& path, bool* missing) {
   *missing = false;
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -81,19 +119,56 @@ Result<std::string> ReadWholeFile(const std::string& path, bool* missing) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return Error{ErrnoMessage("stat", path)};
   if (!S_ISREG(st.st_mode)) return Error{path + " is not a regular file"};
-  std::string out;
-  out.reserve(static_cast<std::size_t>(st.st_size));
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error{ErrnoMessage("read", path)};
+  return ReadAll(fd.get(), static_cast<std::size_t>(st.st_size), path);
+}
+
+Result<UniqueFd> OpenStateFile(const std::string& path, int flags, unsigned mode, bool* missing) {
+  if (missing != nullptr) *missing = false;
+  const bool truncate = (flags & O_TRUNC) != 0;
+  UniqueFd fd(::open(path.c_str(), (flags & ~O_TRUNC) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                     static_cast<mode_t>(mode)));
+  if (!fd.valid()) {
+    const int err = errno;
+    if (err == ENOENT && missing != nullptr && (flags & O_CREAT) == 0) {
+      *missing = true;
+      return UniqueFd();
     }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
+    // ELOOP (a link), ENXIO (a FIFO without reader, a socket), EISDIR: say what is there.
+    struct stat lst {};
+    if (::lstat(path.c_str(), &lst) == 0 && !S_ISREG(lst.st_mode)) {
+      return Error{NotRegular(path, lst.st_mode)};
+    }
+    errno = err;
+    return Error{ErrnoMessage("open", path)};
   }
-  return out;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Error{ErrnoMessage("stat", path)};
+  if (!S_ISREG(st.st_mode)) return Error{NotRegular(path, st.st_mode)};
+  const int fl = ::fcntl(fd.get(), F_GETFL);
+  if (fl < 0 || ::fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK) != 0) {
+    return Error{ErrnoMessage("fcntl", path)};
+  }
+  if (truncate) {
+    // A file replaced from scratch must be ours alone: writing it would change every name.
+    if (st.st_nlink > 1) {
+      return Error{path + " has " + std::to_string(st.st_nlink) +
+                   " hard links: refusing to truncate and rewrite it (that would change the "
+                   "other names too; the files agent_exporter creates have one)"};
+    }
+    if (st.st_size > 0 && ::ftruncate(fd.get(), 0) != 0) {
+      return Error{ErrnoMessage("truncate", path)};
+    }
+  }
+  return fd;
+}
+
+Result<std::string> ReadStateFile(const std::string& path, bool* missing) {
+  auto fd = OpenStateFile(path, O_RDONLY, 0, missing);
+  if (!fd.ok()) return Error{fd.error()};
+  if (*missing) return std::string();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return Error{ErrnoMessage("stat", path)};
+  return ReadAll(fd->get(), static_cast<std::size_t>(st.st_size), path);
 }
 
 }  // namespace agx::state_detail

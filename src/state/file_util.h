@@ -1,7 +1,8 @@
 #pragma once
 // Small POSIX file helpers for the state module: an owning file descriptor, complete writes,
-// directory fsync and whole-file reads, all reporting errors as Status with the path and
-// strerror. Pure functions over their arguments; thread-safe.
+// directory fsync, whole-file reads and the safe opening of state files, all reporting
+// errors as Status with the path and strerror. Pure functions over their arguments;
+// thread-safe.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -44,5 +45,22 @@ Status MakeDirs(const std::string& dir);
 
 /// Reads the whole regular file. When it does not exist, sets `*missing` and returns "".
 Result<std::string> ReadWholeFile(const std::string& path, bool* missing);
+
+/// Opens `path`, a file of the state directory (state.json, its temporary file, wal.lock,
+/// WAL segments), refusing anything but a regular file:
+///   - a symbolic link is never followed (O_NOFOLLOW): a planted link cannot make the
+///     exporter write, truncate or lock its target;
+///   - a FIFO or device never blocks the open (O_NONBLOCK, cleared again on the regular
+///     file), so one planted under a state file's name cannot hang start-up;
+///   - O_TRUNC is applied only after the checks (ftruncate), and refused for a file with
+///     more than one hard link (truncating it would empty the other names too).
+/// The error names the path and what it is ("... is a symbolic link, not a regular file").
+/// `flags` are open(2)'s; O_CLOEXEC is added. When `missing` is given and the file does
+/// not exist (and O_CREAT is not in `flags`), sets `*missing` and returns an invalid fd.
+Result<UniqueFd> OpenStateFile(const std::string& path, int flags, unsigned mode = 0644,
+                               bool* missing = nullptr);
+
+/// ReadWholeFile for a file of the state directory: opened with OpenStateFile.
+Result<std::string> ReadStateFile(const std::string& path, bool* missing);
 
 }  // namespace agx::state_detail

@@ -26,10 +26,12 @@ std::mutex& SaveMutex() {
   return mu;
 }
 
-// Writes `data` to `path` (truncating) and fsyncs it.
+// Writes `data` to `path` (truncating) and fsyncs it. A link, FIFO or other non-regular
+// file planted under the temporary name is refused, never followed (OpenStateFile).
 Status WriteDurably(const std::string& path, std::string_view data) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return Error{ErrnoMessage("state: create", path)};
+  auto opened = state_detail::OpenStateFile(path, O_WRONLY | O_CREAT | O_TRUNC);
+  if (!opened.ok()) return Error{"state: " + opened.error()};
+  UniqueFd fd = std::move(opened.value());
   if (auto st = state_detail::WriteAllAt(fd.get(), data, 0, path); !st.ok()) {
     return Error{"state: " + st.error()};
   }
@@ -48,9 +50,9 @@ Status StateStore::Init() const {
   // Probe with a real create: access(W_OK) says yes to root on a read-only mount.
   std::lock_guard<std::mutex> lock(SaveMutex());
   std::string tmp = dir_ + "/" + kTmpFile;
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return Error{ErrnoMessage("state: directory not writable: create", tmp)};
-  fd.reset();
+  auto fd = state_detail::OpenStateFile(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+  if (!fd.ok()) return Error{"state: " + fd.error()};
+  fd->reset();
   ::unlink(tmp.c_str());
   return OkStatus();
 }
@@ -76,7 +78,7 @@ Result<std::optional<PersistedState>> StateStore::Load() const {
   // state.json is the last complete state. It is never read.
   std::string path = dir_ + "/" + kStateFile;
   bool missing = false;
-  auto text = state_detail::ReadWholeFile(path, &missing);
+  auto text = state_detail::ReadStateFile(path, &missing);
   if (!text.ok()) return Error{"state: " + text.error()};
   if (missing) return std::optional<PersistedState>();
   if (text->empty()) return Error{"state: " + path + " is empty"};

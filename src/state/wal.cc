@@ -20,6 +20,7 @@ namespace agx {
 using state_detail::EncodeRecord;
 using state_detail::ErrnoMessage;
 using state_detail::FsyncDir;
+using state_detail::OpenStateFile;
 using state_detail::ScanSegment;
 using state_detail::SegmentFileName;
 using state_detail::UniqueFd;
@@ -109,8 +110,9 @@ Status Wal::Impl::ValidateExisting() {
                    " but the previous segment ends before seq " +
                    std::to_string(segments[i - 1].end_seq()) + " (missing or extra records)"};
     }
-    UniqueFd rfd(::open(s.path.c_str(), (last ? O_RDWR : O_RDONLY) | O_CLOEXEC));
-    if (!rfd.valid()) return Error{ErrnoMessage("wal: open", s.path)};
+    auto opened = OpenStateFile(s.path, last ? O_RDWR : O_RDONLY);
+    if (!opened.ok()) return Error{"wal: " + opened.error()};
+    UniqueFd rfd = std::move(opened.value());
     struct stat st {};
     if (::fstat(rfd.get(), &st) != 0) return Error{ErrnoMessage("wal: stat", s.path)};
     const auto file_size = static_cast<std::uint64_t>(st.st_size);
@@ -149,8 +151,9 @@ Status Wal::Impl::StartSegmentLocked() {
   s.path = dir + "/" + SegmentFileName(next_seq);
   // O_TRUNC, not O_EXCL: a file of this name can only be an empty leftover of an attempt
   // whose directory fsync failed (the lock keeps other writers out).
-  UniqueFd nfd(::open(s.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!nfd.valid()) return Error{ErrnoMessage("wal: create segment", s.path)};
+  auto created = OpenStateFile(s.path, O_WRONLY | O_CREAT | O_TRUNC);
+  if (!created.ok()) return Error{"wal: create segment: " + created.error()};
+  UniqueFd nfd = std::move(created.value());
   if (auto st = FsyncDir(dir); !st.ok()) return Error{"wal: " + st.error()};
   fd = std::move(nfd);
   segments.push_back(std::move(s));
@@ -166,8 +169,9 @@ Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir, std::uint64_t max
   im.max_segment_bytes = std::max<std::uint64_t>(max_segment_bytes, 1);
 
   std::string lock_path = dir + "/wal.lock";
-  im.lock_fd.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!im.lock_fd.valid()) return Error{ErrnoMessage("wal: open", lock_path)};
+  auto lock_file = OpenStateFile(lock_path, O_RDWR | O_CREAT);
+  if (!lock_file.ok()) return Error{"wal: " + lock_file.error()};
+  im.lock_fd = std::move(lock_file.value());
   if (::flock(im.lock_fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       return Error{"wal: " + dir + " is in use by another writer (" + lock_path + " is locked)"};
@@ -186,8 +190,9 @@ Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir, std::uint64_t max
   } else {
     const Segment& cur = im.segments.back();
     im.next_seq = cur.end_seq();
-    im.fd.reset(::open(cur.path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!im.fd.valid()) return Error{ErrnoMessage("wal: open", cur.path)};
+    auto opened = OpenStateFile(cur.path, O_WRONLY);
+    if (!opened.ok()) return Error{"wal: " + opened.error()};
+    im.fd = std::move(opened.value());
   }
   for (const auto& s : im.segments) im.total_bytes += s.size;
   return wal;
@@ -249,9 +254,9 @@ Status Wal::Replay(std::uint64_t after_seq,
     std::lock_guard<std::mutex> lock(impl_->mu);
     for (const auto& s : impl_->segments) {
       if (s.CoveredBy(after_seq)) continue;
-      UniqueFd fd(::open(s.path.c_str(), O_RDONLY | O_CLOEXEC));
-      if (!fd.valid()) return Error{ErrnoMessage("wal: open", s.path)};
-      todo.push_back({s, std::move(fd)});
+      auto fd = OpenStateFile(s.path, O_RDONLY);
+      if (!fd.ok()) return Error{"wal: " + fd.error()};
+      todo.push_back({s, std::move(fd.value())});
     }
   }
   for (auto& p : todo) {
