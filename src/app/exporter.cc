@@ -134,6 +134,27 @@ Status Exporter::SetUpAccessControl() {
   return OkStatus();
 }
 
+// Every start with a state directory writes a snapshot before the first record is logged,
+// so a log that has numbered records while state.json is missing means the snapshot with
+// the counts of everything before them was deleted or lost: starting would silently count
+// from the log's remaining records only. Refused unless the operator accepts the loss.
+Status Exporter::CheckSnapshotPresent(bool have_snapshot) const {
+  if (have_snapshot || wal_->last_seq() == 0) return OkStatus();
+  const std::string state_json = config_.state.dir + "/state.json";
+  const std::string problem =
+      state_json + " is missing, but the write-ahead log in " + config_.state.dir +
+      " has logged records up to " + std::to_string(wal_->last_seq()) +
+      ": the snapshot of everything counted before the log's remaining records was deleted "
+      "or lost, and starting would restart those counters from the log alone";
+  if (!config_.state.allow_missing_snapshot) {
+    return Error{problem + ". Restore state.json (e.g. from a backup), or start once with "
+                           "--state.allow-missing-snapshot to accept the loss"};
+  }
+  log::Error("starting without the snapshot (--state.allow-missing-snapshot)",
+             {{"problem", problem}});
+  return OkStatus();
+}
+
 Exporter::Exporter(Config config) : config_(std::move(config)) {}
 
 Exporter::~Exporter() { Stop(); }
@@ -166,6 +187,7 @@ Status Exporter::Start() {
                    std::to_string(wal_->last_seq()) + " but the saved state has applied " +
                    std::to_string(saved->wal_seq) + "; it was modified outside agent_exporter"};
     }
+    if (auto s = CheckSnapshotPresent(saved.has_value()); !s.ok()) return s;
   }
   pipeline_ = std::make_unique<Pipeline>(*registry_, *windows_, config_, wal_.get());
   const auto start_ns = static_cast<std::uint64_t>(
@@ -185,6 +207,12 @@ Status Exporter::Start() {
   auto replayed = pipeline_->ReplayWal();
   if (!replayed.ok()) return Error{replayed.error()};
   if (*replayed > 0) log::Info("write-ahead log replayed", {{"records", std::to_string(*replayed)}});
+  // A new state directory gets its first snapshot before anything is logged, so that from
+  // now on a log without state.json always means a lost snapshot (CheckSnapshotPresent).
+  // After an accepted loss the same makes the next start a normal one.
+  if (store_ && !saved) {
+    if (auto s = Snapshot(); !s.ok()) log::Error("first snapshot failed", {{"err", s.error()}});
+  }
 
   HttpServerOptions http_options;
   http_options.listen_address = config_.web.listen_address;

@@ -2,7 +2,8 @@
 // Exporter: the running daemon, wired from a Config. Owns the registry, the sliding
 // windows, the state store and WAL, the pipeline, the file tailer and the HTTP server, and
 // starts and stops them in order:
-//   start: access control (--web.config.file, bearer token) -> restore state -> replay WAL -> HTTP (push, OTLP, /metrics; and the optional
+//   start: access control (--web.config.file, bearer token) -> restore state -> replay WAL
+//          (a new state dir: its first snapshot) -> HTTP (push, OTLP, /metrics; and the optional
 //          OTLP-only listener) -> tail threads (native and OTLP JSON files) -> snapshots
 //   stop:  HTTP (no new pushes) -> tails (a last drain) -> final snapshot
 // Thread-safe: Start/Stop from one thread; the parts it owns are thread-safe themselves.
@@ -68,6 +69,9 @@ class Exporter {
   void SnapshotLoop();
   /// Loads --web.config.file and the bearer token into auth_ and extra_headers_.
   Status SetUpAccessControl();
+  /// At start, after the state is loaded and the WAL opened: refuses a log that has
+  /// records when there is no state.json, unless state.allow_missing_snapshot.
+  Status CheckSnapshotPresent(bool have_snapshot) const;
   /// Push and OTLP: basic auth or the bearer token, when either is configured (auth.h).
   /// Counts refusals in agent_exporter_auth_rejected_total{reason}.
   AuthOutcome AuthorizeIngest(const HttpRequest& req);

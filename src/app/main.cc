@@ -28,7 +28,8 @@ agx::Result<Config> LoadOrDefaults(const std::string& path) {
 
 int Serve(const std::string& config_file, const std::string& listen,
           const std::vector<std::string>& files, const std::string& state_dir,
-          const std::string& token_file, const std::string& web_config_file) {
+          const std::string& token_file, const std::string& web_config_file,
+          bool allow_missing_snapshot) {
   auto config = LoadOrDefaults(config_file);
   if (!config.ok()) {
     std::cerr << config.error() << "\n";
@@ -40,6 +41,7 @@ int Serve(const std::string& config_file, const std::string& listen,
   if (!state_dir.empty()) config->state.dir = state_dir;
   if (!token_file.empty()) config->web.bearer_token_file = token_file;
   config->web.web_config_file = web_config_file;
+  config->state.allow_missing_snapshot = allow_missing_snapshot;
 
   agx::TuneAllocator();
   // Block the signals before any thread starts so that only sigwait below sees them.
@@ -82,6 +84,10 @@ int main(int argc, char** argv) {
   serve->add_option("--web.listen-address", listen, "HOST:PORT to listen on (default :9478)");
   serve->add_option("--ingest.file", files, "Path or glob to tail (repeatable; '-' = stdin)");
   serve->add_option("--state.dir", state_dir, "Directory for snapshots and the push WAL");
+  bool allow_missing_snapshot = false;
+  serve->add_flag("--state.allow-missing-snapshot", allow_missing_snapshot,
+                  "Start even though state.json is missing while the write-ahead log has "
+                  "records (accepts the loss of the counts it held), see docs/reliability.md");
   serve->add_option("--push.bearer-token-file", token_file,
                     "File with the bearer token required on POST /v1/events");
   serve->add_option("--web.config.file", web_config_file,
@@ -135,7 +141,8 @@ int main(int argc, char** argv) {
               << ")\n";
     return 0;
   }
-  if (*serve) return Serve(config_file, listen, files, state_dir, token_file, web_config_file);
+  if (*serve) return Serve(config_file, listen, files, state_dir, token_file, web_config_file,
+                             allow_missing_snapshot);
   if (*replay) {
     auto config = LoadOrDefaults(config_file);
     if (!config.ok()) {

@@ -62,6 +62,12 @@ struct StateConfig {
   /// The write-ahead log holds pushes since the last snapshot; past this size pushes get
   /// 503 with Retry-After until a snapshot compacts it (disk use stays bounded).
   std::size_t max_wal_bytes = std::size_t{1} << 30;
+  /// Start even though state.json is missing while the write-ahead log shows that records
+  /// were logged (the snapshot of everything counted before them was deleted or lost): the
+  /// counters then restart from what the log still holds. Off (the default): refuse to
+  /// start. Set by the flag --state.allow-missing-snapshot only, so that accepting such a
+  /// loss is a one-off decision rather than a setting left in a file.
+  bool allow_missing_snapshot = false;
 };
 
 struct RegistryConfig {
