@@ -46,12 +46,9 @@ std::size_t BuildKey(std::span<const std::string_view> labels, std::size_t max_b
   std::size_t truncated = 0;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) key->push_back(kSep);
-    std::string_view v = labels[i];
-    if (v.size() > max_bytes && v != kOverflowLabelValue) {
-      v = TruncateUtf8(v, max_bytes);
-      ++truncated;
-    }
-    AppendKeyPart(v, key);
+    bool cut = false;
+    AppendKeyPart(CutLabelValue(labels[i], max_bytes, &cut), key);
+    truncated += cut ? 1 : 0;
   }
   return truncated;
 }
@@ -137,6 +134,11 @@ bool ValidBounds(const std::vector<double>& b) {
 }
 
 }  // namespace
+
+std::string_view CutLabelValue(std::string_view value, std::size_t max_bytes, bool* cut) {
+  *cut = value.size() > max_bytes && value != kOverflowLabelValue;
+  return *cut ? TruncateUtf8(value, max_bytes) : value;
+}
 
 struct MetricState {
   const MetricSpec* spec = nullptr;
@@ -311,6 +313,31 @@ HistogramHandle& Registry::Histogram(MetricId id, std::span<const std::string_vi
 GaugeHandle& Registry::Gauge(MetricId id, std::span<const std::string_view> labels) {
   return *impl_->Resolve(id, MetricType::kGauge, labels, false).g;
 }
+
+GaugeHandle& Registry::Gauge(MetricId id, std::span<const std::string_view> labels,
+                            bool* cacheable) {
+  return *impl_->Resolve(id, MetricType::kGauge, labels, false, cacheable).g;
+}
+
+bool Registry::HasRoom(MetricId id) const {
+  if (static_cast<std::size_t>(id) >= kMetricCount) return false;
+  const MetricState& m = impl_->metrics[static_cast<std::size_t>(id)];
+  std::shared_lock lock(m.mu);
+  return m.limited < impl_->options.series_limit &&
+         impl_->total_limited.load(std::memory_order_relaxed) < impl_->options.max_series;
+}
+
+void Registry::CountOverflow(MetricId id, double n) {
+  if (static_cast<std::size_t>(id) >= kMetricCount) return;
+  impl_->CountSelf(MetricId::kSeriesOverflow, Spec(id), n);
+}
+
+void Registry::CountTruncated(MetricId id, double n) {
+  if (static_cast<std::size_t>(id) >= kMetricCount) return;
+  impl_->CountSelf(MetricId::kLabelValuesTruncated, Spec(id), n);
+}
+
+const RegistryOptions& Registry::options() const { return impl_->options; }
 
 void Registry::RemoveGauge(MetricId id, std::span<const std::string_view> labels) {
   if (static_cast<std::size_t>(id) >= kMetricCount) return;

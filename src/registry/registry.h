@@ -26,6 +26,12 @@ namespace agx {
 
 inline constexpr std::string_view kOverflowLabelValue = "__overflow__";
 
+/// A label value as the registry keeps it: cut to `max_bytes` at a UTF-8 boundary, except
+/// the overflow marker (so that a restored overflow series stays the overflow series).
+/// Callers that keep label values of their own (TaskWindows, the handle cache) cut with
+/// this before copying. Sets `*cut` when the value was cut.
+std::string_view CutLabelValue(std::string_view value, std::size_t max_bytes, bool* cut);
+
 struct RegistryOptions {
   std::size_t series_limit = 10000;         ///< per metric
   /// All metrics together (self-metrics excluded): past it, new label sets of any metric
@@ -61,6 +67,19 @@ class Registry {
   CounterHandle& Counter(MetricId id, std::span<const std::string_view> labels, bool* cacheable);
   HistogramHandle& Histogram(MetricId id, std::span<const std::string_view> labels,
                              bool* cacheable);
+  GaugeHandle& Gauge(MetricId id, std::span<const std::string_view> labels, bool* cacheable);
+
+  /// For callers that keep series of their own, bounded like the registry's (TaskWindows):
+  /// whether a new label set of `id` would get a series of its own now (false: it would go
+  /// to the overflow series, past series_limit or max_series).
+  bool HasRoom(MetricId id) const;
+  /// Counts `n` updates of `id` sent to its overflow series, and `n` label values of `id`
+  /// cut, by such callers (agent_exporter_series_overflow_total and
+  /// agent_exporter_label_values_truncated_total{metric}); no allocation once counted once.
+  void CountOverflow(MetricId id, double n = 1);
+  void CountTruncated(MetricId id, double n = 1);
+
+  const RegistryOptions& options() const;
 
   CounterHandle& Counter(MetricId id, std::initializer_list<std::string_view> labels) {
     return Counter(id, std::span<const std::string_view>(labels.begin(), labels.size()));

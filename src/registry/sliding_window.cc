@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <span>
 #include <utility>
 
 #include "registry/registry.h"
@@ -113,11 +114,97 @@ struct KeyLess {
 
 using WindowMap = std::map<Key, Window, KeyLess>;
 
-Window& Find(WindowMap& map, std::string_view agent, std::string_view type) {
-  auto it = map.find(KeyView{agent, type});
-  if (it == map.end()) it = map.emplace(Key{agent, type}, Window{}).first;
-  return it->second;
-}
+/// The windows of one gauge metric, bounded like the registry's series: a new key past
+/// series_limit keys, or while the registry is at max_series, goes to one overflow window
+/// whose label values are all "__overflow__" (each such update counted once in
+/// agent_exporter_series_overflow_total{metric}; the overflow gauge is then the rate or
+/// cost of all those tasks together). So at most series_limit + 1 keys.
+/// Guarded by TaskWindows::Impl::mu.
+struct WindowSet {
+  MetricId id;
+  bool per_agent;  // cost keys: agent_id alone (task_type "")
+  WindowMap map;
+  std::size_t limited = 0;  // keys other than the overflow key
+
+  KeyView OverflowView() const {
+    return {kOverflowLabelValue, per_agent ? std::string_view() : kOverflowLabelValue};
+  }
+  bool IsOverflow(const Key& k) const { return KeyLess::View(k) == OverflowView(); }
+
+  /// The label values of `k` as the gauge takes them.
+  std::span<const std::string_view> Labels(const Key& k, std::string_view (&buf)[2]) const {
+    buf[0] = k.first;
+    buf[1] = k.second;
+    return {buf, per_agent ? 1u : 2u};
+  }
+
+  Window& Overflow() {
+    auto it = map.find(OverflowView());
+    if (it == map.end()) {
+      const KeyView v = OverflowView();
+      it = map.emplace(Key{v.first, v.second}, Window{}).first;
+    }
+    return it->second;
+  }
+
+  /// The window of (agent, type): existing, new, or the overflow window. Allocates only
+  /// for a new key.
+  Window& Find(Registry& registry, std::string_view agent, std::string_view type) {
+    const RegistryOptions& o = registry.options();
+    if (auto it = map.find(KeyView{agent, type}); it != map.end()) return it->second;
+    if (KeyView{agent, type} == OverflowView()) return Overflow();
+    if (limited >= o.series_limit || !registry.HasRoom(id)) {
+      registry.CountOverflow(id);
+      return Overflow();
+    }
+    ++limited;
+    return map.emplace(Key{agent, type}, Window{}).first->second;
+  }
+
+  WindowMap::iterator Erase(WindowMap::iterator it) {
+    if (!IsOverflow(it->first)) --limited;
+    return map.erase(it);
+  }
+
+  /// The gauge's value for the totals `t` (t.tasks > 0).
+  double Value(const Slot& t) const {
+    if (!per_agent) return static_cast<double>(t.completed) / static_cast<double>(t.tasks);
+    return t.tasks_with_cost > 0 ? t.task_cost_sum / static_cast<double>(t.tasks_with_cost)
+                                 : t.llm_cost / static_cast<double>(t.tasks);
+  }
+
+  /// Sets or removes the gauges for the current slot `now_id`; drops expired keys.
+  void Publish(Registry& reg, std::int64_t now_id) {
+    for (auto it = map.begin(); it != map.end();) {
+      std::string_view buf[2];
+      const auto labels = Labels(it->first, buf);
+      Window& w = it->second;
+      const Slot t = w.Sum(now_id);
+      if (t.tasks > 0) {
+        bool exact = false;
+        GaugeHandle& g = reg.Gauge(id, labels, &exact);
+        if (!exact && !w.published && !IsOverflow(it->first)) {
+          // The registry reached max_series after this key was admitted: the gauge went
+          // to the overflow series (counted there, once). The key's tasks join the
+          // overflow window, so later scrapes neither count it again nor lose them.
+          const Window moved = w;
+          it = Erase(it);
+          Window& o = Overflow();
+          for (const Slot& s : moved.slots) {
+            if (s.id != kEmpty) o.Merge(s);
+          }
+          continue;
+        }
+        g.Set(Value(t));
+        w.published = true;
+      } else if (w.published) {
+        reg.RemoveGauge(id, labels);
+        w.published = false;
+      }
+      it = w.Expired(now_id) && !w.published ? Erase(it) : std::next(it);
+    }
+  }
+};
 
 }  // namespace
 
@@ -128,8 +215,8 @@ struct TaskWindows::Impl {
   std::int64_t slot_ms;
   NowFn now;
   mutable std::mutex mu;
-  WindowMap completion;  // guarded by mu
-  WindowMap cost;        // guarded by mu
+  WindowSet completion{MetricId::kTaskCompletionRate, false, {}};  // guarded by mu
+  WindowSet cost{MetricId::kCostPerTask, true, {}};                 // guarded by mu
 
   std::int64_t NowId() const { return FloorDiv(now(), slot_ms); }
 
@@ -148,10 +235,10 @@ void TaskWindows::OnTask(std::string_view agent_id, std::string_view task_type, 
                          double cost_usd) {
   std::lock_guard lock(impl_->mu);
   const std::int64_t id = impl_->NowId();
-  Slot& r = Find(impl_->completion, agent_id, task_type).At(id);
+  Slot& r = impl_->completion.Find(impl_->registry, agent_id, task_type).At(id);
   ++r.tasks;
   r.completed += completed ? 1 : 0;
-  Slot& c = Find(impl_->cost, agent_id, {}).At(id);
+  Slot& c = impl_->cost.Find(impl_->registry, agent_id, {}).At(id);
   ++c.tasks;
   if (std::isfinite(cost_usd) && cost_usd >= 0) {
     ++c.tasks_with_cost;
@@ -162,43 +249,14 @@ void TaskWindows::OnTask(std::string_view agent_id, std::string_view task_type, 
 void TaskWindows::OnLlmCost(std::string_view agent_id, double cost_usd) {
   if (!std::isfinite(cost_usd) || cost_usd <= 0) return;
   std::lock_guard lock(impl_->mu);
-  Find(impl_->cost, agent_id, {}).At(impl_->NowId()).llm_cost += cost_usd;
+  impl_->cost.Find(impl_->registry, agent_id, {}).At(impl_->NowId()).llm_cost += cost_usd;
 }
 
 void TaskWindows::Refresh() {
   std::lock_guard lock(impl_->mu);
   const std::int64_t now_id = impl_->NowId();
-  Registry& reg = impl_->registry;
-  for (auto it = impl_->completion.begin(); it != impl_->completion.end();) {
-    const std::string_view labels[] = {it->first.first, it->first.second};
-    const Slot t = it->second.Sum(now_id);
-    if (t.tasks > 0) {
-      reg.Gauge(MetricId::kTaskCompletionRate, labels)
-          .Set(static_cast<double>(t.completed) / static_cast<double>(t.tasks));
-      it->second.published = true;
-    } else if (it->second.published) {
-      reg.RemoveGauge(MetricId::kTaskCompletionRate, labels);
-      it->second.published = false;
-    }
-    it = it->second.Expired(now_id) && !it->second.published ? impl_->completion.erase(it)
-                                                             : std::next(it);
-  }
-  for (auto it = impl_->cost.begin(); it != impl_->cost.end();) {
-    const std::string_view labels[] = {it->first.first};
-    const Slot t = it->second.Sum(now_id);
-    if (t.tasks > 0) {
-      const double v = t.tasks_with_cost > 0
-                           ? t.task_cost_sum / static_cast<double>(t.tasks_with_cost)
-                           : t.llm_cost / static_cast<double>(t.tasks);
-      reg.Gauge(MetricId::kCostPerTask, labels).Set(v);
-      it->second.published = true;
-    } else if (it->second.published) {
-      reg.RemoveGauge(MetricId::kCostPerTask, labels);
-      it->second.published = false;
-    }
-    it =
-        it->second.Expired(now_id) && !it->second.published ? impl_->cost.erase(it) : std::next(it);
-  }
+  impl_->completion.Publish(impl_->registry, now_id);
+  impl_->cost.Publish(impl_->registry, now_id);
 }
 
 void TaskWindows::Impl::SaveMap(const WindowMap& map, std::int64_t now_id,
@@ -220,20 +278,22 @@ WindowSnapshot TaskWindows::Save() const {
   WindowSnapshot s;
   s.slot_ms = impl_->slot_ms;
   const std::int64_t now_id = impl_->NowId();
-  impl_->SaveMap(impl_->completion, now_id, &s.completion);
-  impl_->SaveMap(impl_->cost, now_id, &s.cost);
+  impl_->SaveMap(impl_->completion.map, now_id, &s.completion);
+  impl_->SaveMap(impl_->cost.map, now_id, &s.cost);
   return s;
 }
 
 void TaskWindows::Load(const WindowSnapshot& s) {
   if (s.slot_ms != impl_->slot_ms) return;
   std::lock_guard lock(impl_->mu);
-  impl_->completion.clear();
-  impl_->cost.clear();
-  const auto load = [](const std::vector<WindowSnapshot::Key>& keys, bool per_agent,
-                       WindowMap* map) {
+  Registry& reg = impl_->registry;
+  const auto load = [&reg](const std::vector<WindowSnapshot::Key>& keys, WindowSet* set) {
+    set->map.clear();
+    set->limited = 0;
     for (const auto& k : keys) {
-      Window& w = Find(*map, k.agent_id, per_agent ? std::string_view() : k.task_type);
+      // Bounded as live keys are: a state file written with other limits (or by hand)
+      // cannot grow the windows past them.
+      Window& w = set->Find(reg, k.agent_id, set->per_agent ? std::string_view() : k.task_type);
       // The saved state may hold restored gauges for this key: let Refresh() remove them
       // once the window empties.
       w.published = true;
@@ -242,8 +302,8 @@ void TaskWindows::Load(const WindowSnapshot& s) {
       }
     }
   };
-  load(s.completion, false, &impl_->completion);
-  load(s.cost, true, &impl_->cost);
+  load(s.completion, &impl_->completion);
+  load(s.cost, &impl_->cost);
 }
 
 }  // namespace agx

@@ -8,6 +8,11 @@
 // - cost per task = (sum of task.cost_usd) / (tasks that reported cost_usd) when any task in
 //   the window reported its cost; otherwise (LLM spend of the agent in the window) / (tasks
 //   ended). No tasks in the window: the series is removed (absent, not 0).
+//
+// Keys are bounded like the registry's series (registry.h), with its options: past
+// series_limit keys per gauge (or while the registry is at max_series) new keys share one
+// "__overflow__" window. Overflowed updates are counted once per update (OnTask,
+// OnLlmCost, Load), never per Refresh.
 // Thread-safe (one mutex; updates are a few additions).
 #include <chrono>
 #include <cstdint>

@@ -169,6 +169,65 @@ TEST_F(TaskWindowsTest, LoadIgnoresAnotherWindowAndMalformedSlots) {
   EXPECT_TRUE(loaded.cost.empty());
 }
 
+// ---- bounds (the registry's series limits and label cut apply to the window keys) ----
+
+constexpr std::string_view kOverflow = "agent_exporter_series_overflow_total";
+
+double SelfCount(const Snapshot& s, std::string_view family, std::string_view metric) {
+  const double v = ValueOf(s, family, {std::string(metric)});
+  return v < 0 ? 0 : v;
+}
+
+// Finding 13: with task types past the series limit, each scrape (Refresh) added one
+// overflow per overflowed key again, with no new event. Overflow is counted per update.
+TEST(TaskWindowsBoundsTest, OverflowIsCountedOncePerUpdateNotPerScrape) {
+  g_now = kStart;
+  RegistryOptions o;
+  o.series_limit = 3;
+  Registry r(o);
+  TaskWindows w(r, std::chrono::seconds(60), &FakeNow);
+  for (int i = 0; i < 10; ++i) w.OnTask("a", "type-" + std::to_string(i), i % 2 == 0, -1);
+  for (int scrape = 0; scrape < 5; ++scrape) w.Refresh();
+  Snapshot s = r.Collect();
+  EXPECT_EQ(SelfCount(s, kOverflow, kRate), 7);  // types 3..9, once each
+  EXPECT_EQ(SelfCount(s, kOverflow, kCost), 0);  // one agent
+  EXPECT_EQ(s.Find(kRate)->series.size(), 4u);   // 3 own series and the overflow series
+  // The overflow series is the rate of the overflowed tasks together (4, 6, 8 of 3..9).
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"__overflow__", "__overflow__"}), 3.0 / 7.0);
+
+  w.OnTask("a", "type-9", true, -1);  // one more update of an overflowed key: one more
+  for (int scrape = 0; scrape < 5; ++scrape) w.Refresh();
+  s = r.Collect();
+  EXPECT_EQ(SelfCount(s, kOverflow, kRate), 8);
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"__overflow__", "__overflow__"}), 4.0 / 8.0);
+}
+
+// Finding 13 with max_series: keys admitted while the registry had room, whose gauges
+// then found it full, are moved to the overflow window once instead of overflowing again
+// at every scrape.
+TEST(TaskWindowsBoundsTest, KeysThatFindTheRegistryFullJoinTheOverflowWindowOnce) {
+  g_now = kStart;
+  RegistryOptions o;
+  o.max_series = 3;
+  Registry r(o);
+  r.Counter(MetricId::kRequests, {"x", "success"}).Inc();
+  r.Counter(MetricId::kRequests, {"y", "success"}).Inc();
+  TaskWindows w(r, std::chrono::seconds(60), &FakeNow);
+  w.OnTask("a", "t1", true, -1);  // the registry has room for one more series: all admitted
+  w.OnTask("a", "t2", false, -1);
+  w.OnTask("a", "t2", true, -1);
+  for (int scrape = 0; scrape < 5; ++scrape) w.Refresh();
+  const Snapshot s = r.Collect();
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"a", "t1"}), 1);
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"__overflow__", "__overflow__"}), 0.5);  // t2's tasks
+  EXPECT_EQ(SelfCount(s, kOverflow, kRate), 1);
+  EXPECT_EQ(SelfCount(s, kOverflow, kCost), 1);
+  EXPECT_DOUBLE_EQ(ValueOf(s, kCost, {"__overflow__"}), 0);
+  const WindowSnapshot saved = w.Save();
+  EXPECT_EQ(saved.completion.size(), 2u);
+  EXPECT_EQ(saved.cost.size(), 1u);
+}
+
 TEST(TaskWindowsClockTest, DefaultClockIsUnixMilliseconds) {
   Registry r;
   TaskWindows w(r, std::chrono::seconds(60));
