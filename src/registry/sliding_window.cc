@@ -114,11 +114,13 @@ struct KeyLess {
 
 using WindowMap = std::map<Key, Window, KeyLess>;
 
-/// The windows of one gauge metric, bounded like the registry's series: a new key past
-/// series_limit keys, or while the registry is at max_series, goes to one overflow window
-/// whose label values are all "__overflow__" (each such update counted once in
+/// The windows of one gauge metric, bounded like the registry's series: label values are
+/// cut to registry.label_value_max_bytes before they are copied (counted in
+/// agent_exporter_label_values_truncated_total{metric}), and a new key past series_limit
+/// keys, or while the registry is at max_series, goes to one overflow window whose label
+/// values are all "__overflow__" (each such update counted once in
 /// agent_exporter_series_overflow_total{metric}; the overflow gauge is then the rate or
-/// cost of all those tasks together). So at most series_limit + 1 keys.
+/// cost of all those tasks together). So at most series_limit + 1 keys of bounded size.
 /// Guarded by TaskWindows::Impl::mu.
 struct WindowSet {
   MetricId id;
@@ -151,6 +153,11 @@ struct WindowSet {
   /// for a new key.
   Window& Find(Registry& registry, std::string_view agent, std::string_view type) {
     const RegistryOptions& o = registry.options();
+    bool cut_agent = false;
+    bool cut_type = false;
+    agent = CutLabelValue(agent, o.label_value_max_bytes, &cut_agent);
+    type = CutLabelValue(type, o.label_value_max_bytes, &cut_type);
+    if (cut_agent || cut_type) registry.CountTruncated(id, (cut_agent ? 1 : 0) + (cut_type ? 1 : 0));
     if (auto it = map.find(KeyView{agent, type}); it != map.end()) return it->second;
     if (KeyView{agent, type} == OverflowView()) return Overflow();
     if (limited >= o.series_limit || !registry.HasRoom(id)) {
@@ -291,8 +298,8 @@ void TaskWindows::Load(const WindowSnapshot& s) {
     set->map.clear();
     set->limited = 0;
     for (const auto& k : keys) {
-      // Bounded as live keys are: a state file written with other limits (or by hand)
-      // cannot grow the windows past them.
+      // Cut and bounded as live keys are: a state file written with other limits (or by
+      // hand) cannot grow the windows past them.
       Window& w = set->Find(reg, k.agent_id, set->per_agent ? std::string_view() : k.task_type);
       // The saved state may hold restored gauges for this key: let Refresh() remove them
       // once the window empties.

@@ -9,10 +9,13 @@
 //   the window reported its cost; otherwise (LLM spend of the agent in the window) / (tasks
 //   ended). No tasks in the window: the series is removed (absent, not 0).
 //
-// Keys are bounded like the registry's series (registry.h), with its options: past
-// series_limit keys per gauge (or while the registry is at max_series) new keys share one
-// "__overflow__" window. Overflowed updates are counted once per update (OnTask,
-// OnLlmCost, Load), never per Refresh.
+// Keys are bounded like the registry's series (registry.h), with its options: label values
+// are cut to label_value_max_bytes before they are copied, and past series_limit keys per
+// gauge (or while the registry is at max_series) new keys share one "__overflow__" window.
+// Cut values and overflowed updates are counted once per update (OnTask, OnLlmCost, Load),
+// never per Refresh. So the windows, and the state they save, hold at most series_limit + 1
+// keys of at most 2 x label_value_max_bytes per gauge (about 2.9 KB of slots each),
+// whatever the input.
 // Thread-safe (one mutex; updates are a few additions).
 #include <chrono>
 #include <cstdint>

@@ -172,6 +172,7 @@ TEST_F(TaskWindowsTest, LoadIgnoresAnotherWindowAndMalformedSlots) {
 // ---- bounds (the registry's series limits and label cut apply to the window keys) ----
 
 constexpr std::string_view kOverflow = "agent_exporter_series_overflow_total";
+constexpr std::string_view kTruncated = "agent_exporter_label_values_truncated_total";
 
 double SelfCount(const Snapshot& s, std::string_view family, std::string_view metric) {
   const double v = ValueOf(s, family, {std::string(metric)});
@@ -226,6 +227,80 @@ TEST(TaskWindowsBoundsTest, KeysThatFindTheRegistryFullJoinTheOverflowWindowOnce
   const WindowSnapshot saved = w.Save();
   EXPECT_EQ(saved.completion.size(), 2u);
   EXPECT_EQ(saved.cost.size(), 1u);
+}
+
+// Finding 5: the window maps were keyed by uncut strings without bound (1M task types:
+// +2.9 GB RSS, a 150 MB state file). Keys are now cut before they are copied and bounded by
+// series_limit; the saved state is bounded with them.
+TEST(TaskWindowsBoundsTest, KeysAreCutAndBoundedBySeriesLimit) {
+  g_now = kStart;
+  RegistryOptions o;
+  o.series_limit = 100;
+  o.label_value_max_bytes = 16;
+  Registry r(o);
+  TaskWindows w(r, std::chrono::seconds(60), &FakeNow);
+  const std::string pad(1000, 'p');
+  constexpr int kKeys = 5000;
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string n = std::to_string(i);
+    w.OnTask("agent-" + n + pad, "type-" + n + pad, i % 4 == 0, 1.0);
+    w.OnLlmCost("priced-" + n, 0.5);
+  }
+  const WindowSnapshot saved = w.Save();
+  EXPECT_EQ(saved.completion.size(), 101u);
+  EXPECT_EQ(saved.cost.size(), 101u);
+  std::size_t label_bytes = 0;
+  for (const auto* keys : {&saved.completion, &saved.cost}) {
+    for (const auto& k : *keys) {
+      EXPECT_LE(k.agent_id.size(), 16u);
+      EXPECT_LE(k.task_type.size(), 16u);
+      label_bytes += k.agent_id.size() + k.task_type.size();
+    }
+  }
+  EXPECT_LE(label_bytes, 2 * 101 * 2 * 16u);  // unbounded: about 10 MB
+  w.Refresh();
+  w.Refresh();
+  const Snapshot s = r.Collect();
+  EXPECT_EQ(s.Find(kRate)->series.size(), 101u);
+  // Cost keys: agent-0..49 (with tasks, published) and priced-0..49 (LLM spend only, not
+  // published) took the 100 places; both kinds of update overflowed after that.
+  EXPECT_EQ(s.Find(kCost)->series.size(), 51u);
+  EXPECT_EQ(SelfCount(s, kOverflow, kRate), kKeys - 100);
+  EXPECT_EQ(SelfCount(s, kOverflow, kCost), 2 * (kKeys - 50));
+  EXPECT_EQ(SelfCount(s, kTruncated, kRate), 2 * kKeys);             // both values, once each
+  EXPECT_EQ(SelfCount(s, kTruncated, kCost), kKeys);
+  // The overflow series: 4900 tasks of which every 4th completed, $1 each.
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"__overflow__", "__overflow__"}), 1225.0 / 4900.0);
+  EXPECT_DOUBLE_EQ(ValueOf(s, kCost, {"__overflow__"}), 1.0);
+}
+
+TEST(TaskWindowsBoundsTest, LoadCutsAndBoundsTheSavedKeys) {
+  g_now = kStart;
+  WindowSnapshot big;
+  big.slot_ms = 1000;
+  const std::int64_t slot = kStart / 1000;
+  for (int i = 0; i < 50; ++i) {
+    const std::string n = std::to_string(i) + std::string(300, 'x');
+    big.completion.push_back({"a" + n, "t" + n, {{.id = slot, .tasks = 2, .completed = 1}}});
+    big.cost.push_back({"a" + n, "", {{.id = slot, .tasks = 2, .llm_cost = 1}}});
+  }
+  RegistryOptions o;
+  o.series_limit = 10;
+  o.label_value_max_bytes = 8;
+  Registry r(o);
+  TaskWindows w(r, std::chrono::seconds(60), &FakeNow);
+  w.Load(big);
+  const WindowSnapshot loaded = w.Save();
+  ASSERT_EQ(loaded.completion.size(), 11u);
+  ASSERT_EQ(loaded.cost.size(), 11u);
+  for (const auto& k : loaded.completion) {
+    EXPECT_LE(k.agent_id.size(), 12u);  // "__overflow__" is never cut
+    EXPECT_LE(k.task_type.size(), 12u);
+  }
+  w.Refresh();
+  const Snapshot s = r.Collect();
+  EXPECT_DOUBLE_EQ(ValueOf(s, kRate, {"__overflow__", "__overflow__"}), 0.5);  // 40 keys' tasks
+  EXPECT_EQ(SelfCount(s, kOverflow, kRate), 40);
 }
 
 TEST(TaskWindowsClockTest, DefaultClockIsUnixMilliseconds) {
