@@ -53,7 +53,13 @@ Handle& Cached(Handle*& slot, Resolve resolve) {
 }  // namespace
 
 EventMapper::EventMapper(Registry& registry, TaskWindows& windows, std::vector<ModelPrice> pricing)
-    : registry_(registry), windows_(windows), pricing_(std::move(pricing)), id_(NextMapperId()) {}
+    : registry_(registry),
+      windows_(windows),
+      pricing_(std::move(pricing)),
+      id_(NextMapperId()),
+      max_value_bytes_(registry.options().label_value_max_bytes) {}
+
+HandleCache& EventMapper::Cache() const { return HandleCache::ForThread(id_, max_value_bytes_); }
 
 void EventMapper::Apply(const AgentEvent& e, double now, UpdateBatch& batch) {
   const ExemplarRef ex{e.trace_id, e.span_id, e.ts > 0 ? e.ts : now};
@@ -66,7 +72,7 @@ void EventMapper::Apply(const AgentEvent& e, double now, UpdateBatch& batch) {
       ApplyLlmCall(e, ex, batch);
       break;
     case EventType::kToolCall: {
-      ToolBundle& b = HandleCache::ForThread(id_).Tool(a, e.tool_name);
+      ToolBundle& b = Cache().Tool(a, e.tool_name);
       const std::string_view labels[] = {a, e.tool_name, e.status};
       batch.Inc(Cached(b.calls[StatusIndex(e.status)],
                        [&](bool* c) -> CounterHandle& {
@@ -90,7 +96,7 @@ void EventMapper::Apply(const AgentEvent& e, double now, UpdateBatch& batch) {
         batch.Inc(registry_.Counter(MetricId::kStepOutcomes, labels));
         break;
       }
-      RunBundle& b = HandleCache::ForThread(id_).Run(a);
+      RunBundle& b = Cache().Run(a);
       batch.Inc(Cached(b.step_outcomes[i], [&](bool* c) -> CounterHandle& {
         return registry_.Counter(MetricId::kStepOutcomes, labels, c);
       }));
@@ -127,14 +133,14 @@ void EventMapper::Apply(const AgentEvent& e, double now, UpdateBatch& batch) {
 CounterHandle& EventMapper::CachedCounter(MetricId id,
                                           std::initializer_list<std::string_view> labels) {
   const std::span<const std::string_view> l(labels.begin(), labels.size());
-  SeriesBundle& b = HandleCache::ForThread(id_).Series(static_cast<std::uint8_t>(id), l);
+  SeriesBundle& b = Cache().Series(static_cast<std::uint8_t>(id), l);
   return Cached(b.counter, [&](bool* c) -> CounterHandle& { return registry_.Counter(id, l, c); });
 }
 
 HistogramHandle& EventMapper::CachedHistogram(MetricId id,
                                               std::initializer_list<std::string_view> labels) {
   const std::span<const std::string_view> l(labels.begin(), labels.size());
-  SeriesBundle& b = HandleCache::ForThread(id_).Series(static_cast<std::uint8_t>(id), l);
+  SeriesBundle& b = Cache().Series(static_cast<std::uint8_t>(id), l);
   return Cached(b.histogram,
                 [&](bool* c) -> HistogramHandle& { return registry_.Histogram(id, l, c); });
 }
@@ -142,7 +148,7 @@ HistogramHandle& EventMapper::CachedHistogram(MetricId id,
 void EventMapper::ApplyRun(const AgentEvent& e, const ExemplarRef& ex, UpdateBatch& batch) {
   const std::string_view labels[] = {e.agent_id, e.status};
   const std::span<const std::string_view> agent(labels, 1);
-  RunBundle& b = HandleCache::ForThread(id_).Run(e.agent_id);
+  RunBundle& b = Cache().Run(e.agent_id);
   batch.Inc(Cached(b.requests[StatusIndex(e.status) & 1],
                    [&](bool* c) -> CounterHandle& {
                      return registry_.Counter(MetricId::kRequests, labels, c);
@@ -183,7 +189,7 @@ void EventMapper::ApplyUsage(const AgentEvent& e, UpdateBatch& batch) {
 void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex, UpdateBatch& batch) {
   const std::string_view a = e.agent_id;
   const std::string_view m = e.model;
-  LlmBundle& b = HandleCache::ForThread(id_).Llm(a, m);
+  LlmBundle& b = Cache().Llm(a, m);
   const std::string_view call_labels[] = {a, m, e.status};
   const std::span<const std::string_view> agent_model(call_labels, 2);
   batch.Inc(Cached(b.calls[StatusIndex(e.status) & 1],

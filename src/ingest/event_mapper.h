@@ -20,6 +20,7 @@ class TaskWindows;
 class CounterHandle;
 class HistogramHandle;
 class UpdateBatch;
+class HandleCache;
 
 class EventMapper {
  public:
@@ -41,6 +42,9 @@ class EventMapper {
   TaskWindows& windows_;
   std::vector<ModelPrice> pricing_;
   const std::uint64_t id_;  // names this mapper's per-thread HandleCache
+  const std::size_t max_value_bytes_;  // longer label values bypass the cache
+  /// This thread's HandleCache for this mapper.
+  HandleCache& Cache() const;
 };
 
 }  // namespace agx

@@ -5,10 +5,13 @@
 // at a time with a per-map random seed (crafted label values cannot choose collisions),
 // and no key is built to look one up. Keys are copied in only when inserted.
 //
-// Bounded: the table grows (doubling, load factor at most 1/2) up to `max_entries`; past
-// it the map is cleared (a cache of high-cardinality label sets just misses). A returned
-// reference is valid until the next FindOrInsert (which may grow or clear the table).
-// Not thread-safe: one map per thread.
+// Bounded in entries and in bytes: the table grows (doubling, load factor at most 1/2) up
+// to `max_entries`; past it the map is cleared (a cache of high-cardinality label sets just
+// misses), keeping its keys' buffers for reuse. The key buffers of all slots (a cleared
+// slot keeps its buffer) take at most `max_key_bytes` plus the key being inserted: an insert
+// that would pass it clears the map and frees them. A returned reference is valid until the
+// next FindOrInsert (which may grow or clear the table). Not thread-safe: one map per
+// thread.
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -22,7 +25,8 @@ namespace agx {
 template <class V>
 class LabelSetMap {
  public:
-  explicit LabelSetMap(std::size_t max_entries) : max_entries_(max_entries) {
+  LabelSetMap(std::size_t max_entries, std::size_t max_key_bytes)
+      : max_entries_(max_entries), max_key_bytes_(max_key_bytes) {
     slots_.resize(kInitialCapacity);
     mask_ = kInitialCapacity - 1;
     seed_ = (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
@@ -37,7 +41,11 @@ class LabelSetMap {
       if (!s.used) break;
       if (s.hash == h && Equal(s.key, parts)) return s.value;
     }
-    if (size_ >= max_entries_) {
+    std::size_t key_size = 0;
+    for (std::string_view p : parts) key_size += sizeof(std::uint32_t) + p.size();
+    if (key_bytes_ + key_size > max_key_bytes_) {
+      Release();
+    } else if (size_ >= max_entries_) {
       Clear();
     } else if (2 * (size_ + 1) > slots_.size()) {
       Grow();
@@ -47,19 +55,25 @@ class LabelSetMap {
     Slot& s = slots_[i];
     s.used = true;
     s.hash = h;
+    key_bytes_ -= HeapBytes(s.key);
     s.key.clear();
+    s.key.reserve(key_size);
     for (std::string_view p : parts) AppendPart(p, &s.key);
+    key_bytes_ += HeapBytes(s.key);
     s.value = V{};
     ++size_;
     return s.value;
   }
 
+  /// Forgets every entry; the key buffers are kept for the next ones.
   void Clear() {
     for (Slot& s : slots_) s.used = false;
     size_ = 0;
   }
 
   std::size_t size() const { return size_; }
+  /// Bytes of key buffers held on the heap, by used and cleared slots.
+  std::size_t key_bytes() const { return key_bytes_; }
 
  private:
   static constexpr std::size_t kInitialCapacity = 16;
@@ -71,15 +85,33 @@ class LabelSetMap {
     V value{};
   };
 
+  /// The heap buffer of a key (none while it fits in the string itself).
+  static std::size_t HeapBytes(const std::string& key) {
+    return key.capacity() > kInlineCapacity ? key.capacity() : 0;
+  }
+  static inline const std::size_t kInlineCapacity = std::string().capacity();
+
+  /// Clear(), and frees the key buffers.
+  void Release() {
+    for (Slot& s : slots_) {
+      s.used = false;
+      std::string().swap(s.key);
+    }
+    size_ = 0;
+    key_bytes_ = 0;
+  }
+
   void Grow() {
     std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     mask_ = slots_.size() - 1;
+    key_bytes_ = 0;  // the buffers of cleared slots go with `old`
     for (Slot& o : old) {
       if (!o.used) continue;
       std::size_t i = o.hash & mask_;
       while (slots_[i].used) i = (i + 1) & mask_;
       slots_[i] = std::move(o);
+      key_bytes_ += HeapBytes(slots_[i].key);
     }
   }
 
@@ -164,6 +196,8 @@ class LabelSetMap {
   }
 
   std::size_t max_entries_;
+  std::size_t max_key_bytes_;
+  std::size_t key_bytes_ = 0;  // HeapBytes of every slot's key
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
