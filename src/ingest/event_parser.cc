@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <span>
 #include <type_traits>
@@ -49,6 +50,14 @@ constexpr std::size_t kDetailBytes = 256;
 
 enum class Kind : std::uint8_t { kString, kNumber, kCount, kScore, kTimestamp, kTraceId, kSpanId };
 
+// Per-event maxima (docs/events.md): far above any real event, far below what could make a
+// sum overflow (a counter would need 10^290 such events to reach +Inf).
+constexpr double kNoMax = std::numeric_limits<double>::infinity();
+constexpr double kMaxTokens = 1e9;                  // per token field
+constexpr double kMaxCostUsd = 1e6;                 // cost_usd
+constexpr double kMaxSteps = 1e6;                   // steps, tool_calls, step
+constexpr double kMaxDurationMs = 365.0 * 86400e3;  // duration_ms: 365 days
+
 enum class F : std::uint8_t {
   kType,
   kAgentId,
@@ -85,6 +94,10 @@ struct FieldDef {
   Kind kind;
   std::string_view AgentEvent::*str;  // where a string lands in AgentEvent, or null
   double AgentEvent::*num;            // where a number lands, or null
+  /// Numbers: the largest value accepted (docs/events.md, "Maxima"), so that no counter or
+  /// histogram sum they feed can overflow to +Inf; its text for the rejection message.
+  double max = kNoMax;
+  std::string_view max_text = {};
 };
 
 // Indexed by F.
@@ -105,16 +118,20 @@ constexpr std::array<FieldDef, kFieldCount> kFields = {{
     {"task_type", Kind::kString, &AgentEvent::task_type, nullptr},
     {"finish_reason", Kind::kString, &AgentEvent::finish_reason, nullptr},
     {"evaluator", Kind::kString, &AgentEvent::evaluator, nullptr},
-    {"duration_ms", Kind::kNumber, nullptr, &AgentEvent::duration_ms},
-    {"steps", Kind::kCount, nullptr, &AgentEvent::steps},
-    {"tool_calls", Kind::kCount, nullptr, &AgentEvent::tool_calls},
-    {"input_tokens", Kind::kCount, nullptr, &AgentEvent::input_tokens},
-    {"output_tokens", Kind::kCount, nullptr, &AgentEvent::output_tokens},
-    {"cache_read_tokens", Kind::kCount, nullptr, &AgentEvent::cache_read_tokens},
-    {"cache_creation_tokens", Kind::kCount, nullptr, &AgentEvent::cache_creation_tokens},
-    {"cost_usd", Kind::kNumber, nullptr, &AgentEvent::cost_usd},
+    {"duration_ms", Kind::kNumber, nullptr, &AgentEvent::duration_ms, kMaxDurationMs,
+     "31536000000 (365 days)"},
+    {"steps", Kind::kCount, nullptr, &AgentEvent::steps, kMaxSteps, "1000000"},
+    {"tool_calls", Kind::kCount, nullptr, &AgentEvent::tool_calls, kMaxSteps, "1000000"},
+    {"input_tokens", Kind::kCount, nullptr, &AgentEvent::input_tokens, kMaxTokens, "1000000000"},
+    {"output_tokens", Kind::kCount, nullptr, &AgentEvent::output_tokens, kMaxTokens,
+     "1000000000"},
+    {"cache_read_tokens", Kind::kCount, nullptr, &AgentEvent::cache_read_tokens, kMaxTokens,
+     "1000000000"},
+    {"cache_creation_tokens", Kind::kCount, nullptr, &AgentEvent::cache_creation_tokens,
+     kMaxTokens, "1000000000"},
+    {"cost_usd", Kind::kNumber, nullptr, &AgentEvent::cost_usd, kMaxCostUsd, "1000000"},
     {"score", Kind::kScore, nullptr, &AgentEvent::score},
-    {"step", Kind::kCount, nullptr, &AgentEvent::step},
+    {"step", Kind::kCount, nullptr, &AgentEvent::step, kMaxSteps, "1000000"},
 }};
 
 const FieldDef& Def(F f) { return kFields[static_cast<std::size_t>(f)]; }
@@ -640,6 +657,7 @@ struct EventParser::Impl {
   struct Slot {
     enum State : std::uint8_t { kAbsent, kOk, kBad } state = kAbsent;
     RejectReason bad = RejectReason::kNone;
+    bool over_max = false;  // bad: a number over the field's maximum
     std::string_view str;
     double num = 0;
   };
@@ -653,6 +671,7 @@ struct EventParser::Impl {
   void SetString(F f, Slot& s, std::string_view str);
   bool ScanFlat(std::string_view line, AgentEvent* out, bool* non_ascii);
   simdjson::error_code ReadField(F f, od::value& v);
+  void CheckNumber(F f, Slot& s);
   RejectReason Check(F f, bool required, std::span<const std::string_view> allowed);
   ParseError Finish(AgentEvent* out);
 
@@ -714,6 +733,19 @@ bool NumberFits(Kind k, double v) {
 }
 
 }  // namespace
+
+// A non-negative finite number read into `s`: marks it bad unless it fits the field's
+// kind and is at most the field's maximum.
+void EventParser::Impl::CheckNumber(F f, Slot& s) {
+  if (!NumberFits(Def(f).kind, s.num)) {
+    s.state = Slot::kBad;
+    s.bad = RejectReason::kInvalidValue;
+  } else if (s.num > Def(f).max) {
+    s.state = Slot::kBad;
+    s.bad = RejectReason::kInvalidValue;
+    s.over_max = true;
+  }
+}
 
 // A string value of a field that takes strings (already unescaped).
 void EventParser::Impl::SetString(F f, Slot& s, std::string_view str) {
@@ -877,6 +909,7 @@ bool EventParser::Impl::ScanFlat(std::string_view line, AgentEvent* out, bool* n
           } else if (kind == Kind::kScore) {
             fits = v <= 1;
           }
+          fits = fits && v <= d.max;  // the same maxima as NumberFits, on both paths
           if (!fits) {
             set_bad(f);
           } else {
@@ -951,7 +984,7 @@ simdjson::error_code EventParser::Impl::ReadField(F f, od::value& v) {
   const bool is_plain_string = want_string && !tok.empty() && tok[0] == '"' && PlainString(tok, &plain);
   if (want_number && !tok.empty() && IsDigit(tok[0]) && PlainNumber(tok, &s.num)) {
     s.state = Slot::kOk;
-    if (!NumberFits(kind, s.num)) bad(RejectReason::kInvalidValue);
+    CheckNumber(f, s);
     return simdjson::SUCCESS;
   }
   od::json_type t;
@@ -968,7 +1001,11 @@ simdjson::error_code EventParser::Impl::ReadField(F f, od::value& v) {
     const Num n = ReadNumber(v, &s.num);
     if (n == Num::kMalformed) return simdjson::NUMBER_ERROR;
     s.state = Slot::kOk;
-    if (n != Num::kOk || s.num < 0 || !NumberFits(kind, s.num)) bad(RejectReason::kInvalidValue);
+    if (n != Num::kOk || s.num < 0) {
+      bad(RejectReason::kInvalidValue);
+    } else {
+      CheckNumber(f, s);
+    }
     return simdjson::SUCCESS;
   }
   bad(RejectReason::kWrongType);
@@ -986,6 +1023,9 @@ RejectReason EventParser::Impl::Check(F f, bool required,
                         : kind == Kind::kString || kind == Kind::kTraceId || kind == Kind::kSpanId
                             ? "\" must be a string"
                             : "\" must be a number");
+    } else if (s.over_max) {
+      error = Fail(s.bad, {"field \"", Def(f).name, "\" must be at most ", Def(f).max_text,
+                           " per event"});
     } else {
       switch (kind) {
         case Kind::kNumber:

@@ -10,8 +10,9 @@ computed here from what was sent):
   - POST /v1/events (NDJSON and JSON arrays) and a tailed file: truncated lines, lines over
     ingest.max_line_bytes (one of 5 MB), deep nesting (30 000 and 100 000 '['), invalid
     UTF-8 (bad bytes, overlong forms, surrogates, cut sequences), wrong types, huge numbers
-    (1e400, 1e309, -1e400, 2^64), NaN / Infinity literals, NUL bytes, non-objects, trailing
-    content, unknown types, missing fields, label values far over the length limit;
+    (1e400, 1e309, -1e400; 2^64 and 1.7e308, over the per-event maxima), NaN / Infinity
+    literals, NUL bytes, non-objects, trailing content, unknown types, missing fields, label
+    values far over the length limit;
   - request level, push and OTLP: empty bodies, bodies over web.max_body_bytes
     (Content-Length and chunked), gzip bombs inflating past web.max_decompressed_bytes,
     corrupt and truncated gzip, unknown encodings, wrong content types;
@@ -143,6 +144,10 @@ def bad_lines():
         b'{"type":"llm_call","agent_id":"bad","model":"m","input_tokens":1e400}',
         b'{"type":"llm_call","agent_id":"bad","model":"m","input_tokens":-18446744073709551616}',
         b'{"type":"eval","agent_id":"bad","evaluator":"e","score":1e308}',
+        # Over the per-event maxima (docs/events.md): 1.7e308 twice would make sums +Inf.
+        run + b',"steps":18446744073709551616}',                     # 2^64 steps
+        b'{"type":"llm_call","agent_id":"bad","model":"m","input_tokens":1.7e308,"cost_usd":1.7e308}',
+        b'{"type":"llm_call","agent_id":"bad","model":"m","input_tokens":1.7e308,"cost_usd":1.7e308}',
         b'{"type":"run","agent_id":"bad","status":"Success"}',
         b'{"type":"run","agent_id":"bad","status":"success","trace_id":"00000000000000000000000000000000"}',
         b'{"type":"run","agent_id":"bad","status":"success","ts":"2026-02-30T00:00:00Z"}')
@@ -240,8 +245,8 @@ class Valid:
         """Lines that look hostile but are valid by docs/events.md."""
         a = self.agent
         lines = [
-            # 2^64 steps: a whole non-negative number (exact only up to 2^53, still valid).
-            b'{"type":"run","agent_id":"%s","status":"success","steps":18446744073709551616}' % a.encode(),
+            # Steps at their maximum (docs/events.md).
+            b'{"type":"run","agent_id":"%s","status":"success","steps":1000000}' % a.encode(),
             # Unknown fields are ignored; their values only need to be valid JSON.
             b'{"type":"run","agent_id":"%s","status":"success","x":1e400,"y":[[[[-1e999]]]]}' % a.encode(),
             # Underflows to 0.

@@ -391,6 +391,66 @@ TEST(EventParserTest, RejectsWithReason) {
   }
 }
 
+// Finding 9 of the security review: 1.7e308 tokens (cost, steps) sent twice made counters
+// and a histogram sum +Inf for good. Each number has a maximum per event (docs/events.md,
+// "Maxima"), the same on both paths; at the maximum a value is accepted.
+TEST(EventParserTest, NumbersOverTheirMaximumAreRejected) {
+  const std::string llm = R"({"type":"llm_call","agent_id":"a","model":"m",)";
+  const std::string run = R"({"type":"run","agent_id":"a","status":"success",)";
+  const std::string task = R"({"type":"task","agent_id":"a","task_type":"t","outcome":"failed",)";
+  const std::string usage = R"({"type":"usage","agent_id":"a","model":"m",)";
+  const std::string tool = R"({"type":"tool_call","agent_id":"a","tool_name":"t","status":"success",)";
+  struct Case {
+    std::string line;
+    std::string_view detail;
+  };
+  const std::vector<Case> over = {
+      {llm + R"("input_tokens":1.7e308})",
+       R"(field "input_tokens" must be at most 1000000000 per event)"},
+      {llm + R"("input_tokens":1000000001})", R"("input_tokens" must be at most 1000000000)"},
+      {llm + R"("output_tokens":18446744073709551616})", R"("output_tokens" must be at most)"},
+      {llm + R"("cache_read_tokens":1e10})", R"("cache_read_tokens" must be at most)"},
+      {llm + R"("cache_creation_tokens":2000000000})", R"("cache_creation_tokens" must be)"},
+      {llm + R"("cost_usd":1000000.01})", R"(field "cost_usd" must be at most 1000000 per event)"},
+      {llm + R"("cost_usd":1.7e308})", R"("cost_usd" must be at most 1000000)"},
+      {llm + R"("duration_ms":31536000000.5})",
+       R"(field "duration_ms" must be at most 31536000000 (365 days) per event)"},
+      {llm + R"("step":1000001})", R"(field "step" must be at most 1000000 per event)"},
+      {usage + R"("input_tokens":1.7e308})", R"("input_tokens" must be at most)"},
+      {usage + R"("cost_usd":1e7})", R"("cost_usd" must be at most)"},
+      {run + R"("steps":18446744073709551616})", R"(field "steps" must be at most 1000000)"},
+      {run + R"("steps":1000001})", R"("steps" must be at most 1000000)"},
+      {run + R"("tool_calls":1e300})", R"(field "tool_calls" must be at most 1000000)"},
+      {run + R"("duration_ms":1.7e308})", R"("duration_ms" must be at most)"},
+      {tool + R"("duration_ms":99999999999})", R"("duration_ms" must be at most)"},
+      {task + R"("cost_usd":1000001})", R"("cost_usd" must be at most 1000000)"},
+  };
+  TestedParser p;
+  for (const Case& c : over) {
+    SCOPED_TRACE(c.line);
+    AgentEvent e;
+    const ParseError err = p.Parse(c.line, &e);
+    EXPECT_EQ(RejectReasonName(err.reason), "invalid_value");
+    EXPECT_THAT(std::string(err.detail), HasSubstr(c.detail));
+  }
+  // At the maxima: accepted, exactly.
+  AgentEvent e = MustParse(
+      p, llm + R"("input_tokens":1000000000,"output_tokens":1e9,"cache_read_tokens":1000000000,)"
+               R"("cache_creation_tokens":1000000000,"cost_usd":1000000,)"
+               R"("duration_ms":31536000000,"step":1000000})");
+  EXPECT_EQ(e.input_tokens, 1e9);
+  EXPECT_EQ(e.output_tokens, 1e9);
+  EXPECT_EQ(e.cost_usd, 1e6);
+  EXPECT_EQ(e.duration_ms, 31536000000.0);
+  EXPECT_EQ(e.step, 1e6);
+  e = MustParse(p, run + R"("steps":1000000,"tool_calls":1e6,"duration_ms":3.1536e10})");
+  EXPECT_EQ(e.steps, 1e6);
+  EXPECT_EQ(e.tool_calls, 1e6);
+  // Fields of another type are ignored whatever their value, maxima included.
+  e = MustParse(p, run + R"("input_tokens":1e300,"cost_usd":1e300})");
+  EXPECT_LT(e.input_tokens, 0);
+}
+
 TEST(EventParserTest, RejectsLinesOverTheLimit) {
   TestedParser p(64);
   const std::string ok = R"({"type":"step","agent_id":"a","outcome":"recovery"})";
@@ -492,9 +552,9 @@ TEST(EventParserTest, ParsesNumberForms) {
   TestedParser p;
   AgentEvent e = MustParse(
       p, R"({"type":"llm_call","agent_id":"a","model":"m","duration_ms":1e3,)"
-         R"("input_tokens":9007199254740992,"output_tokens":2E2,"cost_usd":0.5,"step":-0})");
+         R"("input_tokens":1000000000,"output_tokens":2E2,"cost_usd":0.5,"step":-0})");
   EXPECT_EQ(e.duration_ms, 1000);
-  EXPECT_EQ(e.input_tokens, 9007199254740992.0);  // 2^53
+  EXPECT_EQ(e.input_tokens, 1e9);  // the maximum
   EXPECT_EQ(e.output_tokens, 200);
   EXPECT_EQ(e.cost_usd, 0.5);
   EXPECT_EQ(e.step, 0);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -293,6 +294,40 @@ TEST(PipelineTest, RejectedLinesAreCountedBySourceAndReasonAndNothingOfThemIsApp
   EXPECT_EQ(Value(s, kRequests, {"a", "success"}), 2);
   EXPECT_EQ(SeriesCount(s, kRequests), 1u);
   EXPECT_EQ(SeriesCount(s, "agent_tool_calls_total"), 0u);
+}
+
+// Finding 9: input_tokens, cost_usd and steps of 1.7e308 sent twice made counters and a
+// histogram sum +Inf for good. They are rejected now; values at the maxima add up finitely.
+TEST(PipelineTest, NoSumOverflowsWhateverTheNumbersSent) {
+  Harness h;
+  const std::string huge = "1.7e308";
+  std::vector<std::string> lines;
+  for (int twice = 0; twice < 2; ++twice) {
+    lines.push_back(R"({"type":"llm_call","agent_id":"a","model":"m","input_tokens":)" + huge +
+                    R"(,"cost_usd":)" + huge + "}");
+    lines.push_back(R"({"type":"usage","agent_id":"a","model":"m","output_tokens":)" + huge + "}");
+    lines.push_back(R"({"type":"run","agent_id":"a","status":"success","steps":)" + huge + "}");
+    lines.push_back(R"({"type":"run","agent_id":"a","status":"success","duration_ms":)" + huge +
+                    "}");
+    lines.push_back(R"({"type":"task","agent_id":"a","task_type":"t","outcome":"completed",)"
+                    R"("cost_usd":)" + huge + "}");
+    // At the maxima: applied.
+    lines.push_back(R"({"type":"llm_call","agent_id":"a","model":"m","input_tokens":1e9,)"
+                    R"("cost_usd":1e6,"duration_ms":31536000000})");
+    lines.push_back(R"({"type":"run","agent_id":"a","status":"success","steps":1000000,)"
+                    R"("tool_calls":1000000,"duration_ms":31536000000})");
+  }
+  const BatchResult r = h.pipeline.Apply(Source::kPush, Views(lines), true);
+  EXPECT_EQ(r.accepted, 4u);
+  EXPECT_EQ(r.rejected, 10u);
+  EXPECT_EQ(r.rejected_by_reason[static_cast<std::size_t>(RejectReason::kInvalidValue)], 10u);
+  for (const LineError& e : r.errors) EXPECT_THAT(e.message, HasSubstr("must be at most"));
+  const Snapshot s = h.Collect();
+  for (const auto& [key, v] : Totals(s)) EXPECT_TRUE(std::isfinite(v)) << key << " = " << v;
+  EXPECT_EQ(Value(s, "agent_tokens_consumed_total", {"a", "m", "input"}), 2e9);
+  EXPECT_EQ(Value(s, "agent_cost_usd_total", {"a", "m"}), 2e6);
+  EXPECT_EQ(FindSeries(s, "agent_reasoning_steps", {"a"})->sum, 2e6);
+  EXPECT_EQ(Value(s, kRejected, {"push", "invalid_value"}), 10);
 }
 
 // ---------------------------------------------------------------------------------------
