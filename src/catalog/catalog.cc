@@ -31,6 +31,7 @@ constexpr L kKind[] = {"kind"};
 constexpr L kSignalCode[] = {"signal", "code"};
 constexpr L kReason[] = {"reason"};
 constexpr L kSignalReason[] = {"signal", "reason"};
+constexpr L kMetricReason[] = {"metric", "reason"};
 
 constexpr double kRequestBuckets[] = {0.5, 1, 2, 5, 10, 20, 60, 120};
 constexpr double kModelBuckets[] = {0.1, 0.3, 0.5, 1, 2, 5, 10, 20, 60};
@@ -143,6 +144,13 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "credentials the path takes), invalid (a wrong or malformed user, password or token), "
      "busy (429 without checking the password: every bcrypt slot was in use).",
      kReason, {}, false},
+    {I::kStateRestoreErrors, "agent_exporter_state_restore_errors_total", T::kCounter,
+     Y::kSelf,
+     "Series (and sliding-window slots) of the saved state not restored as saved at start-up, "
+     "by metric and reason: changed (type, labels, buckets or window changed), malformed, "
+     "non_finite (a NaN or infinite value: the series starts again from 0), non_finite_sum "
+     "(a histogram restored without its sum), unknown_metric (metric=\"unknown\").",
+     kMetricReason, {}, false},
 }};
 
 }  // namespace

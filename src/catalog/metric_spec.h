@@ -56,6 +56,7 @@ enum class MetricId : std::uint8_t {
   kTlsConnections,
   kHttpRejected,
   kAuthRejected,
+  kStateRestoreErrors,
   kCount,  // not a metric
 };
 

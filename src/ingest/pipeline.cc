@@ -2,9 +2,12 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "common/log.h"
 #include "common/text.h"
+#include "common/utf8.h"
 #include "ingest/event_parser.h"
 #include "registry/registry.h"
 #include "registry/sliding_window.h"
@@ -35,6 +38,52 @@ UpdateBatch& ThreadBatch() {
 }
 
 
+
+/// `name="value",…` for a log line, each value cut to 64 bytes.
+std::string LabelText(std::string_view metric, const std::vector<std::string>& values) {
+  const MetricSpec* spec = FindMetric(metric);
+  std::string out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += spec != nullptr && i < spec->labels.size() ? spec->labels[i] : std::string_view("?");
+    const std::string_view v = TruncateUtf8(values[i], 64);
+    out.append("=\"").append(v).append(v.size() < values[i].size() ? "...\"" : "\"");
+  }
+  return out;
+}
+
+// What a restore could not restore as saved, one line each (the registry and the windows
+// counted it in agent_exporter_state_restore_errors_total{metric,reason}).
+void LogRestoreIssues(const RestoreReport& r, const TaskWindows::LoadReport& w) {
+  for (const RestoreIssue& i : r.issues) {
+    if (i.label_values.empty()) {
+      log::Warn("state: metric not restored", {{"metric", i.metric},
+                                               {"reason", i.reason},
+                                               {"detail", i.detail},
+                                               {"series", std::to_string(i.series)}});
+    } else {
+      log::Warn(i.reason == "non_finite_sum" ? "state: histogram restored without its sum"
+                                             : "state: series not restored",
+                {{"metric", i.metric},
+                 {"labels", LabelText(i.metric, i.label_values)},
+                 {"reason", i.reason},
+                 {"detail", i.detail}});
+    }
+  }
+  if (r.more_issues > 0) {
+    log::Warn("state: more series not restored as saved, not listed",
+              {{"issues", std::to_string(r.more_issues)},
+               {"counted_in", "agent_exporter_state_restore_errors_total"}});
+  }
+  if (w.window_changed) {
+    log::Warn("state: sliding windows not restored (registry.window changed)",
+              {{"keys", std::to_string(w.keys_dropped)}});
+  }
+  if (w.slots_skipped > 0) {
+    log::Warn("state: sliding-window slots not restored (impossible counts or not finite)",
+              {{"slots", std::to_string(w.slots_skipped)}});
+  }
+}
 
 }  // namespace
 
@@ -239,10 +288,9 @@ Status Pipeline::Restore(const PersistedState& state) {
   if (annex_ != nullptr && !state.annex.empty()) {
     if (auto loaded = annex_->Load(state.annex); !loaded.ok()) return loaded;
   }
-  for (const auto& skipped : registry_.Restore(state.metrics)) {
-    log::Warn("state: metric not restored (catalogue or buckets changed)", {{"metric", skipped}});
-  }
-  windows_.Load(state.windows);
+  const RestoreReport restored = registry_.Restore(state.metrics);
+  const TaskWindows::LoadReport windows = windows_.Load(state.windows);
+  LogRestoreIssues(restored, windows);
   wal_seq_ = state.wal_seq;
   std::lock_guard pos_lock(positions_mu_);
   positions_.clear();

@@ -166,7 +166,9 @@ struct Registry::Impl {
   /// The self metrics about metrics take catalogue names as label values: these are never
   /// cut, so that internal updates and restored series agree on the key.
   std::size_t MaxBytes(const MetricState& m) const {
-    return m.spec->id == MetricId::kSeriesOverflow || m.spec->id == MetricId::kLabelValuesTruncated
+    return m.spec->id == MetricId::kSeriesOverflow ||
+                   m.spec->id == MetricId::kLabelValuesTruncated ||
+                   m.spec->id == MetricId::kStateRestoreErrors
                ? std::numeric_limits<std::size_t>::max()
                : options.label_value_max_bytes;
   }
@@ -180,6 +182,9 @@ struct Registry::Impl {
                  bool internal, bool* overflowed);
   Series Create(const MetricState& m) const;
   void CountSelf(MetricId self, const MetricSpec& about, double n);
+  /// agent_exporter_state_restore_errors_total{metric,reason} += n (internal: a catalogue
+  /// name or "unknown", and a fixed reason).
+  void CountRestoreError(std::string_view metric, std::string_view reason, double n);
 };
 
 Registry::Registry(RegistryOptions options) : impl_(std::make_unique<Impl>()) {
@@ -290,6 +295,17 @@ Series& Registry::Impl::Resolve(MetricId id, MetricType want,
 void Registry::Impl::CountSelf(MetricId self, const MetricSpec& about, double n) {
   const std::string_view labels[] = {about.name};
   Resolve(self, MetricType::kCounter, labels, /*internal=*/true).c->Inc(n);
+}
+
+void Registry::Impl::CountRestoreError(std::string_view metric, std::string_view reason,
+                                       double n) {
+  const std::string_view labels[] = {metric, reason};
+  Resolve(MetricId::kStateRestoreErrors, MetricType::kCounter, labels, /*internal=*/true).c->Inc(n);
+}
+
+void Registry::CountRestoreError(std::string_view metric, std::string_view reason, double n) {
+  if (n <= 0) return;
+  impl_->CountRestoreError(FindMetric(metric) != nullptr ? metric : "unknown", reason, n);
 }
 
 CounterHandle& Registry::Counter(MetricId id, std::span<const std::string_view> labels) {

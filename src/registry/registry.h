@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +41,26 @@ struct RegistryOptions {
   std::size_t label_value_max_bytes = 128;  ///< longer values are cut at a UTF-8 boundary
   /// Bucket overrides by metric; others use the catalogue defaults.
   std::map<MetricId, std::vector<double>> buckets;
+};
+
+/// One thing Registry::Restore could not restore as saved.
+struct RestoreIssue {
+  std::string metric;                     ///< the family's name as saved
+  std::vector<std::string> label_values;  ///< the series' values; empty for a whole family
+  std::string_view reason;  ///< the `reason` of agent_exporter_state_restore_errors_total
+  std::string detail;       ///< what was wrong, e.g. "value +Inf"
+  std::size_t series = 1;   ///< series concerned (a whole family: all of its series)
+};
+
+/// What Registry::Restore did. Every issue is counted in
+/// agent_exporter_state_restore_errors_total{metric,reason} (by its series); the first
+/// kMaxIssues are kept here for the caller to log precisely.
+struct RestoreReport {
+  static constexpr std::size_t kMaxIssues = 100;
+  std::vector<RestoreIssue> issues;
+  std::size_t more_issues = 0;      ///< issues past kMaxIssues
+  std::size_t series_restored = 0;  ///< in full, or without their sum (non_finite_sum)
+  bool ok() const { return issues.empty() && more_issues == 0; }
 };
 
 class Registry {
@@ -106,10 +127,26 @@ class Registry {
   void CollectInto(Snapshot* out) const;
 
   /// Adds the counter and histogram values of `snapshot` (and sets its gauges and exemplars)
-  /// into this registry. Used once at start-up to restore persisted state. Families or
-  /// series that do not match the catalogue (renamed metric, changed buckets) are skipped
-  /// and their names returned.
-  std::vector<std::string> Restore(const Snapshot& snapshot);
+  /// into this registry. Used once at start-up to restore persisted state. Whatever can be
+  /// restored is; the rest is reported and counted, never dropped silently:
+  /// - a family that does not match the catalogue (unknown or renamed metric, changed type,
+  ///   labels or buckets, a second copy): all its series (unknown_metric, changed);
+  /// - a series with the wrong number of label values, a negative counter, histogram counts
+  ///   that are not cumulative or of the wrong number (malformed);
+  /// - a counter or gauge whose value is NaN or infinite (non_finite): not restored, so the
+  ///   series starts again from 0 (a counter reset, which rate() handles) instead of
+  ///   staying NaN or +Inf for good;
+  /// - a histogram whose sum is NaN or infinite (non_finite_sum): its buckets and count
+  ///   are restored, its sum starts again from 0;
+  /// - an exemplar with a NaN or infinite value or timestamp is left out (the series is
+  ///   restored; not counted).
+  RestoreReport Restore(const Snapshot& snapshot);
+
+  /// Counts `n` units of saved state not restored as saved
+  /// (agent_exporter_state_restore_errors_total{metric,reason}; Restore, TaskWindows::Load).
+  /// `metric` is a catalogue name; any other is counted as metric="unknown". `reason` is one
+  /// of the fixed reasons of the catalogue's help text.
+  void CountRestoreError(std::string_view metric, std::string_view reason, double n);
 
   /// The bucket bounds in use for a histogram metric.
   std::span<const double> Buckets(MetricId id) const;

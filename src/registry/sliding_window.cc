@@ -46,10 +46,14 @@ bool HasData(const Slot& s) {
   return s.tasks != 0 || s.tasks_with_cost != 0 || s.task_cost_sum != 0 || s.llm_cost != 0;
 }
 
-bool ValidSlot(const Slot& s) {
-  return s.id != kEmpty && s.tasks >= 0 && s.completed >= 0 && s.completed <= s.tasks &&
-         s.tasks_with_cost >= 0 && s.tasks_with_cost <= s.tasks && std::isfinite(s.task_cost_sum) &&
-         s.task_cost_sum >= 0 && std::isfinite(s.llm_cost) && s.llm_cost >= 0;
+/// Why a saved slot cannot be loaded (a reason of agent_exporter_state_restore_errors_total),
+/// or empty when it can.
+std::string_view SlotProblem(const Slot& s) {
+  if (!std::isfinite(s.task_cost_sum) || !std::isfinite(s.llm_cost)) return "non_finite";
+  const bool valid = s.id != kEmpty && s.tasks >= 0 && s.completed >= 0 &&
+                     s.completed <= s.tasks && s.tasks_with_cost >= 0 &&
+                     s.tasks_with_cost <= s.tasks && s.task_cost_sum >= 0 && s.llm_cost >= 0;
+  return valid ? std::string_view() : "malformed";
 }
 
 /// 60 slots for one key; a slot is reset when reused for a newer id.
@@ -290,11 +294,21 @@ WindowSnapshot TaskWindows::Save() const {
   return s;
 }
 
-void TaskWindows::Load(const WindowSnapshot& s) {
-  if (s.slot_ms != impl_->slot_ms) return;
-  std::lock_guard lock(impl_->mu);
+TaskWindows::LoadReport TaskWindows::Load(const WindowSnapshot& s) {
+  LoadReport report;
   Registry& reg = impl_->registry;
-  const auto load = [&reg](const std::vector<WindowSnapshot::Key>& keys, WindowSet* set) {
+  if (s.slot_ms != impl_->slot_ms) {
+    // registry.window changed: the saved slots have another width. Deliberately dropped
+    // (the gauges fill again within one window), and counted.
+    report.window_changed = true;
+    report.keys_dropped = s.completion.size() + s.cost.size();
+    reg.CountRestoreError(Spec(impl_->completion.id).name, "changed",
+                          static_cast<double>(s.completion.size()));
+    reg.CountRestoreError(Spec(impl_->cost.id).name, "changed", static_cast<double>(s.cost.size()));
+    return report;
+  }
+  std::lock_guard lock(impl_->mu);
+  const auto load = [&](const std::vector<WindowSnapshot::Key>& keys, WindowSet* set) {
     set->map.clear();
     set->limited = 0;
     for (const auto& k : keys) {
@@ -305,12 +319,18 @@ void TaskWindows::Load(const WindowSnapshot& s) {
       // once the window empties.
       w.published = true;
       for (const Slot& slot : k.slots) {
-        if (ValidSlot(slot)) w.Merge(slot);
+        if (const std::string_view problem = SlotProblem(slot); !problem.empty()) {
+          ++report.slots_skipped;
+          reg.CountRestoreError(Spec(set->id).name, problem, 1);
+          continue;
+        }
+        w.Merge(slot);
       }
     }
   };
   load(s.completion, &impl_->completion);
   load(s.cost, &impl_->cost);
+  return report;
 }
 
 }  // namespace agx

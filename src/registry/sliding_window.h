@@ -70,9 +70,20 @@ class TaskWindows {
   void Refresh();
 
   WindowSnapshot Save() const;
+
+  /// What Load() could not load; each key or slot is counted in
+  /// agent_exporter_state_restore_errors_total{metric,reason}.
+  struct LoadReport {
+    bool window_changed = false;     ///< slot_ms differs: no key loaded (reason changed)
+    std::size_t keys_dropped = 0;    ///< keys of a changed window
+    std::size_t slots_skipped = 0;   ///< malformed or non_finite slots
+    bool ok() const { return !window_changed && slots_skipped == 0; }
+  };
   /// Replaces the windows with `s` (call Refresh() afterwards to publish the gauges).
-  /// Ignored if slot_ms differs (the window changed); malformed slots are skipped.
-  void Load(const WindowSnapshot& s);
+  /// Nothing is loaded if slot_ms differs (registry.window changed); slots with impossible
+  /// counts (malformed) or a NaN or infinite cost (non_finite) are skipped, the others of
+  /// their key loaded.
+  LoadReport Load(const WindowSnapshot& s);
 
  private:
   struct Impl;

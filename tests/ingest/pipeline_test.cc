@@ -376,6 +376,46 @@ TEST(PipelineTest, RestoredPositionsAreReturnedAndUpdated) {
               ElementsAre(state.files[0], FilePosition{"/logs/b.log", 1, 2, 300}));
 }
 
+// Finding 9: a state whose counters and histogram sums had become +Inf (1.7e308 sent twice,
+// before the per-event maxima) lost whole families at the restart, logged as "catalogue or
+// buckets changed". Now every series that can be restored is, and each other one is logged
+// with its labels and what was wrong, and counted.
+TEST(PipelineTest, RestoreKeepsWhatCanBeRestoredOfAStateWithInfinities) {
+  Harness first;
+  first.registry.Counter(MetricId::kTokens, {"a", "m", "input"}).Inc(1.7e308);
+  first.registry.Counter(MetricId::kTokens, {"a", "m", "input"}).Inc(1.7e308);
+  first.registry.Counter(MetricId::kTokens, {"a", "m", "output"}).Inc(5);
+  first.registry.Histogram(MetricId::kReasoningSteps, {"a"}).Observe(1.7e308);
+  first.registry.Histogram(MetricId::kReasoningSteps, {"a"}).Observe(1.7e308);
+  first.registry.Histogram(MetricId::kReasoningSteps, {"b"}).Observe(3);
+  const PersistedState state = first.pipeline.Capture();
+
+  Harness h;
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE(h.pipeline.Restore(state).ok());
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  const Snapshot s = h.Collect();
+  EXPECT_EQ(Value(s, "agent_tokens_consumed_total", {"a", "m", "output"}), 5);
+  EXPECT_EQ(FindSeries(s, "agent_tokens_consumed_total", {"a", "m", "input"}), nullptr);
+  const SeriesSnapshot* a = FindSeries(s, "agent_reasoning_steps", {"a"});
+  ASSERT_NE(a, nullptr) << "the histogram's buckets are restored";
+  EXPECT_EQ(a->count(), 2u);
+  EXPECT_EQ(a->sum, 0);
+  ASSERT_NE(FindSeries(s, "agent_reasoning_steps", {"b"}), nullptr);
+  EXPECT_EQ(FindSeries(s, "agent_reasoning_steps", {"b"})->sum, 3);
+  constexpr char kErrors[] = "agent_exporter_state_restore_errors_total";
+  EXPECT_EQ(Value(s, kErrors, {"agent_tokens_consumed_total", "non_finite"}), 1);
+  EXPECT_EQ(Value(s, kErrors, {"agent_reasoning_steps", "non_finite_sum"}), 1);
+  for (const auto& [key, v] : Totals(s)) EXPECT_TRUE(std::isfinite(v)) << key;
+
+  EXPECT_THAT(log, HasSubstr("state: series not restored"));
+  EXPECT_THAT(log, HasSubstr("agent_tokens_consumed_total"));
+  EXPECT_THAT(log, HasSubstr("direction=\\\"input"));
+  EXPECT_THAT(log, HasSubstr("value +Inf: the counter starts again from 0"));
+  EXPECT_THAT(log, HasSubstr("state: histogram restored without its sum"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("catalogue or buckets changed")));
+}
+
 // ---------------------------------------------------------------------------------------
 // Push and the WAL.
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -16,6 +17,22 @@ using testing::ValueOf;
 
 constexpr std::string_view kTrace = "0af7651916cd43dd8448eb211c80319c";
 constexpr std::string_view kSpan = "b7ad6b7169203331";
+
+/// The families named by a report, in order, each once.
+std::vector<std::string> Families(const RestoreReport& r) {
+  std::vector<std::string> out;
+  for (const RestoreIssue& i : r.issues) {
+    if (std::find(out.begin(), out.end(), i.metric) == out.end()) out.push_back(i.metric);
+  }
+  return out;
+}
+
+/// agent_exporter_state_restore_errors_total{metric,reason}, 0 when absent.
+double RestoreErrors(const Registry& r, std::string_view metric, std::string_view reason) {
+  const double v = ValueOf(r.Collect(), "agent_exporter_state_restore_errors_total",
+                           {std::string(metric), std::string(reason)});
+  return v < 0 ? 0 : v;
+}
 
 RegistryOptions SmallOptions() {
   RegistryOptions o;
@@ -50,7 +67,7 @@ TEST(RegistryRestoreTest, RoundTripGivesTheSameSnapshot) {
             nullptr);
 
   Registry second(SmallOptions());
-  EXPECT_TRUE(second.Restore(saved).empty());
+  EXPECT_TRUE(second.Restore(saved).ok());
   const Snapshot restored = second.Collect();
   ASSERT_EQ(restored.families.size(), saved.families.size());
   for (std::size_t i = 0; i < saved.families.size(); ++i) {
@@ -78,7 +95,7 @@ TEST(RegistryRestoreTest, RestoreAddsToExistingCounters) {
   Registry second;
   second.Counter(MetricId::kRequests, {"a", "ok"}).Inc(2);
   second.Histogram(MetricId::kRequestDuration, {"a"}).Observe(100);
-  EXPECT_TRUE(second.Restore(first.Collect()).empty());
+  EXPECT_TRUE(second.Restore(first.Collect()).ok());
   const Snapshot s = second.Collect();
   EXPECT_DOUBLE_EQ(ValueOf(s, "agent_requests_total", {"a", "ok"}), 5);
   const SeriesSnapshot* h = FindSeries(s, "agent_request_duration_seconds", {"a"});
@@ -96,21 +113,27 @@ TEST(RegistryRestoreTest, MismatchedFamiliesAreSkippedAndNamed) {
     const char* name;
     std::string family;  // family to alter
     void (*alter)(FamilySnapshot&);
+    std::string_view reason;
+    std::string_view detail;
   };
   const Case cases[] = {
       {"unknown family", "agent_requests_total",
-       [](FamilySnapshot& f) { f.name = "agent_renamed_total"; }},
+       [](FamilySnapshot& f) { f.name = "agent_renamed_total"; }, "unknown_metric",
+       "not in the catalogue"},
       {"wrong type", "agent_requests_total",
-       [](FamilySnapshot& f) { f.type = MetricType::kGauge; }},
+       [](FamilySnapshot& f) { f.type = MetricType::kGauge; }, "changed",
+       "saved as a gauge, now a counter"},
       {"wrong label names", "agent_requests_total",
        [](FamilySnapshot& f) {
          f.label_names = {"agent_id", "state"};
-       }},
+       },
+       "changed", "saved with labels [agent_id,state], now [agent_id,status]"},
       {"changed buckets", "agent_request_duration_seconds",
        [](FamilySnapshot& f) {
          f.bounds = {1, 2};
          for (auto& s : f.series) s.bucket_counts = {0, 1, 1};
-       }},
+       },
+       "changed", "saved with other buckets (registry.buckets changed)"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -123,7 +146,16 @@ TEST(RegistryRestoreTest, MismatchedFamiliesAreSkippedAndNamed) {
       }
     }
     Registry r;
-    EXPECT_EQ(r.Restore(altered), std::vector<std::string>{altered_name});
+    const RestoreReport report = r.Restore(altered);
+    ASSERT_EQ(report.issues.size(), 1u);
+    EXPECT_EQ(report.issues[0].metric, altered_name);
+    EXPECT_EQ(report.issues[0].reason, c.reason);
+    EXPECT_EQ(report.issues[0].detail, c.detail);
+    EXPECT_TRUE(report.issues[0].label_values.empty());
+    EXPECT_EQ(report.issues[0].series, 1u);
+    EXPECT_EQ(report.series_restored, 1u);
+    EXPECT_EQ(RestoreErrors(r, c.reason == "unknown_metric" ? "unknown" : altered_name, c.reason),
+              1);
     const Snapshot s = r.Collect();
     // The altered family restored nothing, the other one everything.
     if (c.family == "agent_requests_total") {
@@ -142,7 +174,7 @@ TEST(RegistryRestoreTest, ChangedBucketOverrideSkipsTheHistogram) {
   RegistryOptions opts;
   opts.buckets[MetricId::kRequestDuration] = {1, 5, 25};
   Registry second(opts);
-  EXPECT_EQ(second.Restore(first.Collect()),
+  EXPECT_EQ(Families(second.Restore(first.Collect())),
             std::vector<std::string>{"agent_request_duration_seconds"});
   EXPECT_TRUE(second.Collect().Find("agent_request_duration_seconds")->series.empty());
 }
@@ -183,8 +215,19 @@ TEST(RegistryRestoreTest, MalformedSeriesAreSkippedWithoutCrashing) {
     }
   }
   Registry r;
-  EXPECT_EQ(r.Restore(bad),
+  const RestoreReport report = r.Restore(bad);
+  EXPECT_EQ(Families(report),
             (std::vector<std::string>{"agent_requests_total", "agent_request_duration_seconds"}));
+  ASSERT_EQ(report.issues.size(), 5u);  // one per series, with its labels
+  EXPECT_EQ(report.issues[0].label_values, (std::vector<std::string>{"b", "ok"}));
+  EXPECT_EQ(report.issues[0].detail, "negative value -1");
+  EXPECT_EQ(report.issues[1].reason, "non_finite");
+  EXPECT_EQ(report.issues[2].detail, "1 label values, the metric has 2");
+  EXPECT_EQ(report.issues[4].label_values, std::vector<std::string>{"c"});
+  EXPECT_EQ(report.series_restored, 3u);
+  EXPECT_EQ(RestoreErrors(r, "agent_requests_total", "malformed"), 2);
+  EXPECT_EQ(RestoreErrors(r, "agent_requests_total", "non_finite"), 1);
+  EXPECT_EQ(RestoreErrors(r, "agent_request_duration_seconds", "malformed"), 2);
   const Snapshot s = r.Collect();
   EXPECT_EQ(s.Find("agent_requests_total")->series.size(), 1u);
   EXPECT_DOUBLE_EQ(ValueOf(s, "agent_requests_total", {"a", "ok"}), 3);
@@ -201,8 +244,97 @@ TEST(RegistryRestoreTest, DuplicateFamilyIsRestoredOnce) {
   Snapshot twice = first.Collect();
   twice.families.push_back(*twice.Find("agent_requests_total"));
   Registry r;
-  EXPECT_EQ(r.Restore(twice), std::vector<std::string>{"agent_requests_total"});
+  const RestoreReport report = r.Restore(twice);
+  EXPECT_EQ(Families(report), std::vector<std::string>{"agent_requests_total"});
+  EXPECT_EQ(report.issues[0].reason, "malformed");
   EXPECT_DOUBLE_EQ(ValueOf(r.Collect(), "agent_requests_total", {"a", "ok"}), 3);
+}
+
+// Finding 9: counters and a histogram sum that had become +Inf (1.7e308 tokens sent twice,
+// before the per-event maxima) made the whole family "not restored (catalogue or buckets
+// changed)". Now every series that can be restored is, and each other one is named and
+// counted with what was wrong.
+TEST(RegistryRestoreTest, NonFiniteValuesAreHandledDeliberately) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const ExemplarRef ex{kTrace, kSpan, 1700000000.25};
+  Registry first;
+  first.Counter(MetricId::kTokens, {"a", "m", "input"}).Inc(1.7e308);
+  first.Counter(MetricId::kTokens, {"a", "m", "input"}).Inc(1.7e308);  // +Inf
+  first.Counter(MetricId::kTokens, {"a", "m", "output"}).Inc(5);
+  first.Counter(MetricId::kRequests, {"a", "success"}).Inc(2, &ex);
+  first.Histogram(MetricId::kReasoningSteps, {"a"}).Observe(1.7e308);
+  first.Histogram(MetricId::kReasoningSteps, {"a"}).Observe(1.7e308);  // sum +Inf
+  first.Histogram(MetricId::kReasoningSteps, {"b"}).Observe(3, &ex);
+  first.Gauge(MetricId::kCostPerTask, {"a"}).Set(kNaN);
+  first.Gauge(MetricId::kCostPerTask, {"b"}).Set(2);
+  Snapshot saved = first.Collect();
+  for (auto& f : saved.families) {
+    for (auto& series : f.series) {
+      if (f.name == "agent_requests_total") series.exemplar->value = kInf;
+      if (f.name == "agent_reasoning_steps" && series.label_values[0] == "b") {
+        for (auto& e : series.bucket_exemplars) {
+          if (e) e->timestamp = kNaN;
+        }
+      }
+    }
+  }
+  ASSERT_EQ(FindSeries(saved, "agent_tokens_consumed_total", {"a", "m", "input"})->value, kInf);
+
+  Registry r;
+  const RestoreReport report = r.Restore(saved);
+  ASSERT_EQ(report.issues.size(), 3u);
+  EXPECT_EQ(report.issues[0].metric, "agent_tokens_consumed_total");
+  EXPECT_EQ(report.issues[0].label_values, (std::vector<std::string>{"a", "m", "input"}));
+  EXPECT_EQ(report.issues[0].reason, "non_finite");
+  EXPECT_EQ(report.issues[0].detail, "value +Inf: the counter starts again from 0");
+  EXPECT_EQ(report.issues[1].metric, "agent_reasoning_steps");
+  EXPECT_EQ(report.issues[1].reason, "non_finite_sum");
+  EXPECT_EQ(report.issues[1].detail,
+            "sum +Inf: buckets and count restored, the sum starts again from 0");
+  EXPECT_EQ(report.issues[2].metric, "agent_cost_per_task_usd");
+  EXPECT_EQ(report.issues[2].detail, "value NaN");
+  EXPECT_EQ(report.series_restored, 5u);  // output tokens, requests, both histograms, b's gauge
+
+  const Snapshot s = r.Collect();
+  EXPECT_EQ(FindSeries(s, "agent_tokens_consumed_total", {"a", "m", "input"}), nullptr);
+  EXPECT_DOUBLE_EQ(ValueOf(s, "agent_tokens_consumed_total", {"a", "m", "output"}), 5);
+  EXPECT_DOUBLE_EQ(ValueOf(s, "agent_requests_total", {"a", "success"}), 2);
+  EXPECT_FALSE(FindSeries(s, "agent_requests_total", {"a", "success"})->exemplar.has_value());
+  const SeriesSnapshot* steps = FindSeries(s, "agent_reasoning_steps", {"a"});
+  ASSERT_NE(steps, nullptr);
+  EXPECT_EQ(steps->count(), 2u);
+  EXPECT_EQ(steps->sum, 0);
+  const SeriesSnapshot* b = FindSeries(s, "agent_reasoning_steps", {"b"});
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->sum, 3);
+  for (const auto& e : b->bucket_exemplars) EXPECT_FALSE(e.has_value());
+  EXPECT_EQ(FindSeries(s, "agent_cost_per_task_usd", {"a"}), nullptr);
+  EXPECT_DOUBLE_EQ(ValueOf(s, "agent_cost_per_task_usd", {"b"}), 2);
+  EXPECT_EQ(RestoreErrors(r, "agent_tokens_consumed_total", "non_finite"), 1);
+  EXPECT_EQ(RestoreErrors(r, "agent_reasoning_steps", "non_finite_sum"), 1);
+  EXPECT_EQ(RestoreErrors(r, "agent_cost_per_task_usd", "non_finite"), 1);
+  for (const auto& [key, v] : std::vector<std::pair<const char*, double>>{
+           {"tokens", ValueOf(s, "agent_tokens_consumed_total", {"a", "m", "output"})},
+           {"steps sum", steps->sum}}) {
+    EXPECT_TRUE(std::isfinite(v)) << key;
+  }
+}
+
+TEST(RegistryRestoreTest, IssuesPastTheListAreStillCounted) {
+  Registry first;
+  for (int i = 0; i < 150; ++i) first.Counter(MetricId::kRequests, {std::to_string(i), "x"}).Inc();
+  Snapshot saved = first.Collect();
+  for (auto& f : saved.families) {
+    if (f.name == "agent_requests_total") {
+      for (auto& series : f.series) series.value = std::numeric_limits<double>::infinity();
+    }
+  }
+  Registry r;
+  const RestoreReport report = r.Restore(saved);
+  EXPECT_EQ(report.issues.size(), RestoreReport::kMaxIssues);
+  EXPECT_EQ(report.more_issues, 150 - RestoreReport::kMaxIssues);
+  EXPECT_EQ(RestoreErrors(r, "agent_requests_total", "non_finite"), 150);
 }
 
 }  // namespace

@@ -140,7 +140,7 @@ TEST_F(TaskWindowsTest, LoadRemovesRestoredGaugesOnceTheWindowEmpties) {
 
   // A restart: the registry and the windows are restored from the saved state.
   Registry r;
-  ASSERT_TRUE(r.Restore(metrics).empty());
+  ASSERT_TRUE(r.Restore(metrics).ok());
   TaskWindows w(r, std::chrono::seconds(60), &FakeNow);
   w.Load(saved);
   Advance(std::chrono::seconds(61));
@@ -156,17 +156,28 @@ TEST_F(TaskWindowsTest, LoadIgnoresAnotherWindowAndMalformedSlots) {
 
   Registry r;
   TaskWindows other_window(r, std::chrono::seconds(120), &FakeNow);
-  other_window.Load(saved);
+  const TaskWindows::LoadReport changed = other_window.Load(saved);
+  EXPECT_TRUE(changed.window_changed);
+  EXPECT_EQ(changed.keys_dropped, 2u);
   EXPECT_TRUE(other_window.Save().completion.empty());
 
   WindowSnapshot bad = saved;
   bad.completion[0].slots[0].completed = 5;  // more completed than tasks
   bad.cost[0].slots[0].llm_cost = std::numeric_limits<double>::infinity();
   TaskWindows w(r, std::chrono::seconds(60), &FakeNow);
-  w.Load(bad);
+  const TaskWindows::LoadReport skipped = w.Load(bad);
+  EXPECT_FALSE(skipped.window_changed);
+  EXPECT_EQ(skipped.slots_skipped, 2u);
   const WindowSnapshot loaded = w.Save();
   EXPECT_TRUE(loaded.completion.empty());
   EXPECT_TRUE(loaded.cost.empty());
+  // Neither is dropped silently.
+  const Snapshot s = r.Collect();
+  constexpr std::string_view kErrors = "agent_exporter_state_restore_errors_total";
+  EXPECT_EQ(ValueOf(s, kErrors, {std::string(kRate), "changed"}), 1);
+  EXPECT_EQ(ValueOf(s, kErrors, {std::string(kCost), "changed"}), 1);
+  EXPECT_EQ(ValueOf(s, kErrors, {std::string(kRate), "malformed"}), 1);
+  EXPECT_EQ(ValueOf(s, kErrors, {std::string(kCost), "non_finite"}), 1);
 }
 
 // ---- bounds (the registry's series limits and label cut apply to the window keys) ----
