@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "registry/registry.h"
+#include "registry/sliding_window.h"
 #include "registry/update_batch.h"
 
 namespace {
@@ -71,6 +74,31 @@ TEST(RegistryNoAllocTest, TruncatedAndOverflowedUpdatesDoNotAllocateOnceWarm) {
               for (int i = 0; i < 100; ++i) update();
             }),
             0);
+}
+
+// The sliding windows under hostile input: cut values, and new keys past the series limit
+// (each a distinct task type never seen before), allocate nothing once the overflow window
+// and the self-metric series exist.
+TEST(RegistryNoAllocTest, CutAndOverflowedWindowUpdatesDoNotAllocate) {
+  RegistryOptions opts;
+  opts.series_limit = 2;
+  opts.label_value_max_bytes = 16;
+  Registry r(opts);
+  TaskWindows w(r, std::chrono::seconds(60));
+  std::vector<std::string> types;
+  for (int i = 0; i < 1000; ++i) types.push_back(std::to_string(i) + std::string(300, 't'));
+  const std::string agent(200, 'a');
+  for (int i = 0; i < 3; ++i) w.OnTask(agent, types[i], true, 1.0);  // warm: 2 keys, overflow
+  w.OnLlmCost("other-agent-past-the-limit", 1);
+  w.OnLlmCost("another-agent-past-the-limit", 1);
+  EXPECT_EQ(AllocationsDuring([&] {
+              for (const std::string& t : types) {
+                w.OnTask(agent, t, false, 0.5);
+                w.OnLlmCost(t, 0.25);
+              }
+            }),
+            0);
+  EXPECT_EQ(w.Save().completion.size(), 3u);
 }
 
 TEST(RegistryNoAllocTest, AWarmUpdateBatchDoesNotAllocate) {
