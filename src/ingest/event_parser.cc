@@ -51,7 +51,7 @@ constexpr std::size_t kDetailBytes = 256;
 enum class Kind : std::uint8_t { kString, kNumber, kCount, kScore, kTimestamp, kTraceId, kSpanId };
 
 // Per-event maxima (docs/events.md): far above any real event, far below what could make a
-// sum overflow (a counter would need 10^290 such events to reach +Inf).
+// sum overflow (a counter would need more than 10^299 such events to reach +Inf).
 constexpr double kNoMax = std::numeric_limits<double>::infinity();
 constexpr double kMaxTokens = 1e9;                  // per token field
 constexpr double kMaxCostUsd = 1e6;                 // cost_usd
