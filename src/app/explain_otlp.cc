@@ -4,6 +4,7 @@
 
 #include "otlp/decode.h"
 #include "otlp/mapper.h"
+#include "otlp/otlp_ingest.h"
 #include "state/file_util.h"
 
 namespace agx {
@@ -52,6 +53,18 @@ void ExplainRequest(const otlp::Mapper& mapper, const otlp::ExportRequest& reque
   std::vector<otlp::SpanExplanation> spans;
   batch.explain = &spans;
   mapper.Map(request, &batch);
+  const auto signal = std::string(otlp::SignalName(request.signal));
+  if (batch.too_large) {  // `serve` answers 413 and applies nothing
+    mapper.span_memory().Rollback(batch.span_updates);
+    const std::string why = "refused (413): " + otlp::TooManyEventsMessage(mapper.limits());
+    ++totals->requests;
+    if (format == ExplainFormat::kJson) {
+      out << json{{"at", where}, {"signal", signal}, {"refused", why}}.dump() << "\n";
+    } else {
+      out << where << ": " << signal << ", " << why << "\n";
+    }
+    return;
+  }
   mapper.span_memory().Commit(batch.span_updates);
   ++totals->requests;
   totals->items += batch.items;
@@ -60,7 +73,6 @@ void ExplainRequest(const otlp::Mapper& mapper, const otlp::ExportRequest& reque
     ++totals->outcomes[e.outcome == "dropped" || e.outcome == "rejected" ? e.outcome + ":" + e.reason
                                                                          : e.outcome];
   }
-  const auto signal = std::string(otlp::SignalName(request.signal));
   if (format == ExplainFormat::kJson) {
     for (const auto& e : spans) out << SpanJson(where, e).dump() << "\n";
     if (request.signal != otlp::Signal::kTraces) {
@@ -95,7 +107,7 @@ void ExplainRequest(const otlp::Mapper& mapper, const otlp::ExportRequest& reque
 
 int RunExplainOtlp(const Config& config, ExplainFormat format,
                    const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
-  otlp::Mapper mapper(config.otlp, 0);
+  otlp::Mapper mapper(config.otlp, 0, otlp::MapLimitsFor(config));
   otlp::DecodeLimits limits;
   limits.max_attributes = config.otlp.max_attributes;
   limits.max_depth = config.otlp.max_depth;

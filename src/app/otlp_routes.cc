@@ -77,6 +77,8 @@ HttpResponse Exporter::HandleOtlp(otlp::Signal signal, const HttpRequest& req) {
   switch (outcome.kind) {
     case otlp::ExportOutcome::Kind::kBadRequest:
       return error(400, kInvalidArgument, outcome.message);
+    case otlp::ExportOutcome::Kind::kTooLarge:
+      return error(413, kResourceExhausted, outcome.message);
     case otlp::ExportOutcome::Kind::kUnavailable: {
       HttpResponse r = error(503, kUnavailable, outcome.message);
       r.headers.emplace_back("Retry-After", "5");

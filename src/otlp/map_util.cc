@@ -185,6 +185,20 @@ std::string_view AgentId(const OtlpConfig& config, const Attributes& item,
   return AgentIdFrom(config.agent_id_attributes, item, resource, config.default_agent_id);
 }
 
+std::string_view CutLabel(std::string_view v, std::size_t max_bytes) {
+  constexpr std::size_t kMaxCodePoint = 4;
+  if (v.size() <= max_bytes) return v;  // also keeps max_bytes + 4 from overflowing
+  return TruncateUtf8(v, max_bytes + kMaxCodePoint);
+}
+
+bool Full(const MapLimits& limits, MappedBatch* out) {
+  // The span memory's updates go into the same write-ahead-log record as the lines.
+  const std::size_t bytes =
+      out->buffer.size() + out->span_updates.size() * SpanMemory::kEncodedUpdateBytes;
+  if (bytes > limits.max_mapped_bytes) out->too_large = true;
+  return out->too_large;
+}
+
 NativeLine Begin(MappedBatch* out, std::string_view type, std::string_view agent_id,
                  std::uint64_t ts_ns, const TraceId& trace, const SpanId& span) {
   NativeLine line(&out->buffer, type);

@@ -78,6 +78,18 @@ std::string_view AgentIdFrom(const std::vector<std::string>& keys, const Attribu
 std::string_view AgentId(const OtlpConfig& config, const Attributes& item,
                          const Attributes& resource);
 
+/// `v` cut before it is copied into a line as a label value: its longest prefix on a UTF-8
+/// boundary of at most `max_bytes` + 4 bytes (`v` is valid UTF-8: the decoders check it).
+/// The registry cuts label values to `max_bytes` (registry.label_value_max_bytes) when it
+/// stores them; the 4 bytes more keep a value that was too long too long (a code point has
+/// at most 4 bytes), so the registry still cuts it to the same prefix and counts it in
+/// agent_exporter_label_values_truncated_total, while a line never carries more of it.
+std::string_view CutLabel(std::string_view v, std::size_t max_bytes);
+
+/// Whether the lines of `out` and its span memory updates (logged with them) have grown past
+/// `limits.max_mapped_bytes`; sets out->too_large then (Map stops: the request is refused).
+bool Full(const MapLimits& limits, MappedBatch* out);
+
 /// Starts a line with the common fields.
 NativeLine Begin(MappedBatch* out, std::string_view type, std::string_view agent_id,
                  std::uint64_t ts_ns, const TraceId& trace, const SpanId& span);

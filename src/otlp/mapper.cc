@@ -47,8 +47,8 @@ Problem ReadToolSuccess(const Attributes& a, std::string_view* status) {
   return {};
 }
 
-void MapLog(const OtlpConfig& config, const Attributes& resource, const LogRecord& r,
-            MappedBatch* out) {
+void MapLog(const OtlpConfig& config, const MapLimits& limits, const Attributes& resource,
+            const LogRecord& r, MappedBatch* out) {
   ++out->items;
   std::string_view name = EventName(r);
   const ItemRef ref{"log record", name, r.trace_id.view()};
@@ -99,13 +99,15 @@ void MapLog(const OtlpConfig& config, const Attributes& resource, const LogRecor
     return Reject(out, ref, p);
   }
 
+  const std::size_t cut = limits.label_value_max_bytes;
   const std::size_t start = out->buffer.size();
-  NativeLine line = Begin(out, tool ? "tool_call" : "llm_call", AgentId(config, a, resource),
+  NativeLine line = Begin(out, tool ? "tool_call" : "llm_call",
+                          CutLabel(AgentId(config, a, resource), cut),
                           r.time_ns != 0 ? r.time_ns : r.observed_time_ns, r.trace_id, r.span_id);
   if (tool) {
-    line.Str("tool_name", tool_name);
+    line.Str("tool_name", CutLabel(tool_name, cut));
   } else {
-    line.Str("model", model);
+    line.Str("model", CutLabel(model, cut));
     tokens.Write(&line);
   }
   if (duration >= 0) line.Num("duration_ms", duration);
@@ -218,8 +220,9 @@ std::string_view TokenField(std::string_view type) {
   return {};
 }
 
-void MapPoint(const OtlpConfig& config, const Attributes& resource, const Metric& m,
-              UsageMetric which, const NumberPoint& pt, CumulativeState* state, MappedBatch* out) {
+void MapPoint(const OtlpConfig& config, const MapLimits& limits, const Attributes& resource,
+              const Metric& m, UsageMetric which, const NumberPoint& pt, CumulativeState* state,
+              MappedBatch* out) {
   const ItemRef ref{"data point of", m.name, {}};
   if (pt.error != ItemError::kNone) return Reject(out, ref, ItemProblem(pt.error));
   if (config.claude_code_usage != "metrics") return Drop(out, DropReason::kOtherSource);
@@ -257,13 +260,15 @@ void MapPoint(const OtlpConfig& config, const Attributes& resource, const Metric
 
   const std::size_t start = out->buffer.size();
   NativeLine line(&out->buffer, "usage");
-  line.Str("agent_id", AgentId(config, pt.attributes, resource)).Time("ts", pt.time_ns);
-  line.Str("model", model).Num(field, delta).End();
+  const std::size_t cut = limits.label_value_max_bytes;
+  line.Str("agent_id", CutLabel(AgentId(config, pt.attributes, resource), cut));
+  line.Time("ts", pt.time_ns);
+  line.Str("model", CutLabel(model, cut)).Num(field, delta).End();
   FinishLine(out, start, ref);
 }
 
-void MapMetric(const OtlpConfig& config, const Attributes& resource, const Metric& m,
-               CumulativeState* state, MappedBatch* out) {
+void MapMetric(const OtlpConfig& config, const MapLimits& limits, const Attributes& resource,
+               const Metric& m, CumulativeState* state, MappedBatch* out) {
   out->items += m.points.size() + m.other_points;
   const UsageMetric which = m.name == "claude_code.token.usage"  ? UsageMetric::kTokens
                             : m.name == "claude_code.cost.usage" ? UsageMetric::kCost
@@ -275,7 +280,10 @@ void MapMetric(const OtlpConfig& config, const Attributes& resource, const Metri
        config.claude_code_usage == "metrics" ? DropReason::kUnsupportedPoint
                                              : DropReason::kOtherSource,
        m.other_points);
-  for (const NumberPoint& pt : m.points) MapPoint(config, resource, m, which, pt, state, out);
+  for (const NumberPoint& pt : m.points) {
+    if (Full(limits, out)) return;
+    MapPoint(config, limits, resource, m, which, pt, state, out);
+  }
 }
 
 }  // namespace
@@ -290,9 +298,10 @@ std::string_view DropReasonName(DropReason r) {
   return i < kDropReasonCount ? kNames[i] : std::string_view("unknown");
 }
 
-Mapper::Mapper(OtlpConfig config, std::uint64_t start_time_ns)
+Mapper::Mapper(OtlpConfig config, std::uint64_t start_time_ns, MapLimits limits)
     : config_(std::move(config)),
-      spans_(std::make_unique<SpanMapper>(config_)),
+      limits_(limits),
+      spans_(std::make_unique<SpanMapper>(config_, limits_)),
       start_time_ns_(start_time_ns) {}
 
 Mapper::~Mapper() = default;
@@ -309,19 +318,27 @@ void Mapper::Map(const ExportRequest& request, MappedBatch* out) const {
   out->first_error.clear();
   out->cumulative_updates.clear();
   out->span_updates.clear();
+  out->too_large = false;
 
   spans_->Map(request, out);
   for (const auto& r : request.logs) {
     for (const auto& scope : r.scopes) {
-      for (const LogRecord& rec : scope.items) MapLog(config_, r.resource, rec, out);
+      for (const LogRecord& rec : scope.items) {
+        if (Full(limits_, out)) break;
+        MapLog(config_, limits_, r.resource, rec, out);
+      }
     }
   }
   CumulativeState state{&mu_, &cumulative_, start_time_ns_, {}, 0};
   for (const auto& r : request.metrics) {
     for (const auto& scope : r.scopes) {
-      for (const Metric& m : scope.items) MapMetric(config_, r.resource, m, &state, out);
+      for (const Metric& m : scope.items) {
+        if (Full(limits_, out)) break;
+        MapMetric(config_, limits_, r.resource, m, &state, out);
+      }
     }
   }
+  if (Full(limits_, out)) return;  // refused whole: no lines, no cumulative updates
   out->cumulative_updates.reserve(state.pending.size());
   for (auto& [key, point] : state.pending) out->cumulative_updates.emplace_back(key, point);
 

@@ -70,6 +70,20 @@ struct SpanExplanation {
   std::string line;       ///< the native event line, without '\n'
 };
 
+/// What one request may map to. OtlpIngest sets them from the config; the defaults are the
+/// config's defaults.
+struct MapLimits {
+  /// registry.label_value_max_bytes: the strings a line copies from attributes (agent_id,
+  /// model, tool_name, finish_reason) are cut near it before they are copied (CutLabel in
+  /// map_util.h), so a long attribute is not repeated in full in every line.
+  std::size_t label_value_max_bytes = 128;
+  /// The lines of one request and its span memory updates take at most about this many
+  /// bytes; past it Map stops and sets MappedBatch::too_large (the request is refused).
+  /// OtlpIngest sets web.max_decompressed_bytes, so a request maps to no more than the
+  /// largest body a push may send, and at most half a write-ahead-log record (otlp_ingest.cc).
+  std::size_t max_mapped_bytes = std::size_t{32} << 20;
+};
+
 struct MappedBatch {
   std::string buffer;                   ///< the native event lines, '\n'-terminated
   std::vector<std::string_view> lines;  ///< views into `buffer`, filled by Map
@@ -85,6 +99,9 @@ struct MappedBatch {
   std::vector<SpanUpdate> span_updates;
   /// When set, Map appends one entry per span.
   std::vector<SpanExplanation>* explain = nullptr;
+  /// The lines grew past MapLimits::max_mapped_bytes: Map stopped, the batch is incomplete
+  /// and must not be applied (its span_updates are to be rolled back).
+  bool too_large = false;
 };
 
 class SpanMapper;
@@ -93,11 +110,12 @@ class Mapper {
  public:
   /// `start_time_ns`: when the exporter started; a cumulative series whose start time is
   /// at or after it is counted from zero, an older one from its second point.
-  Mapper(OtlpConfig config, std::uint64_t start_time_ns);
+  Mapper(OtlpConfig config, std::uint64_t start_time_ns, MapLimits limits = {});
   ~Mapper();
 
   /// Maps every item of `request` into `out` (cleared first). Never fails: unusable items
-  /// are counted as rejected (with a reason) or dropped.
+  /// are counted as rejected (with a reason) or dropped; a request whose lines would exceed
+  /// MapLimits::max_mapped_bytes is only marked (out->too_large).
   void Map(const ExportRequest& request, MappedBatch* out) const;
 
   /// Remembers the cumulative points of a batch once its lines are acknowledged, so a
@@ -107,9 +125,11 @@ class Mapper {
   /// The span memory (nested and re-sent spans counted once); see span_memory.h.
   SpanMemory& span_memory() const;
   const SpanMapper& spans() const { return *spans_; }
+  const MapLimits& limits() const { return limits_; }
 
  private:
   OtlpConfig config_;
+  MapLimits limits_;
   std::unique_ptr<SpanMapper> spans_;
   std::uint64_t start_time_ns_;
   mutable std::mutex mu_;

@@ -1,9 +1,11 @@
 #include "otlp/otlp_ingest.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "common/log.h"
 #include "registry/registry.h"
+#include "state/wal.h"
 
 namespace agx::otlp {
 
@@ -49,6 +51,7 @@ class OtlpIngest::FileSink final : public TailSink {
     ends_.clear();
     annex_.clear();
     std::size_t invalid = 0;
+    std::size_t too_large = 0;
     MappedBatch batch;
     for (std::string_view line : lines) {
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
@@ -57,7 +60,13 @@ class OtlpIngest::FileSink final : public TailSink {
         ++invalid;
         continue;
       }
-      ingest_.MapAndCount(*request, Source::kFile, &batch);
+      ingest_.mapper_.Map(*request, &batch);
+      if (batch.too_large) {  // as a request would get 413: the whole line is refused
+        ingest_.mapper_.span_memory().Rollback(batch.span_updates);
+        ++too_large;
+        continue;
+      }
+      ingest_.Count(request->signal, batch, Source::kFile);
       ingest_.mapper_.Commit(batch);  // a tailed line is never retried: commit at once
       SpanMemory::Encode(batch.span_updates, &annex_);  // committed with the lines below
       for (std::string_view l : batch.lines) {
@@ -72,6 +81,7 @@ class OtlpIngest::FileSink final : public TailSink {
       start = end;
     }
     ingest_.pipeline_.CountRejected(Source::kFile, RejectReason::kInvalidJson, invalid);
+    ingest_.pipeline_.CountRejected(Source::kFile, RejectReason::kLineTooLong, too_large);
     ingest_.pipeline_.OnLinesWithAnnex(after, views_, oversized, annex_);
   }
 
@@ -85,10 +95,19 @@ class OtlpIngest::FileSink final : public TailSink {
   std::string annex_;
 };
 
+MapLimits MapLimitsFor(const Config& config) {
+  // The events of one request may take as much as the largest body a push may send, and
+  // never so much that they and the span memory's updates (counted with them) overflow one
+  // write-ahead-log record, which would be a 503 retried forever.
+  return MapLimits{config.registry.label_value_max_bytes,
+                   std::min<std::size_t>(config.web.max_decompressed_bytes,
+                                         Wal::kMaxPayloadBytes / 2)};
+}
+
 OtlpIngest::OtlpIngest(const Config& config, Registry& registry, Pipeline& pipeline,
                        std::uint64_t start_time_ns)
     : pipeline_(pipeline),
-      mapper_(config.otlp, start_time_ns),
+      mapper_(config.otlp, start_time_ns, MapLimitsFor(config)),
       annex_(std::make_unique<MemoryAnnex>(mapper_.span_memory())),
       file_sink_(std::make_unique<FileSink>(*this)) {
   pipeline_.SetAnnex(annex_.get());
@@ -108,15 +127,20 @@ OtlpIngest::~OtlpIngest() { pipeline_.SetAnnex(nullptr); }
 
 TailSink* OtlpIngest::file_sink() { return file_sink_.get(); }
 
-void OtlpIngest::MapAndCount(const ExportRequest& request, Source source, MappedBatch* batch) {
-  mapper_.Map(request, batch);
-  const auto s = static_cast<std::size_t>(request.signal);
+void OtlpIngest::Count(Signal signal, const MappedBatch& batch, Source source) {
+  const auto s = static_cast<std::size_t>(signal);
   for (std::size_t r = 0; r < kDropReasonCount; ++r) {
-    if (batch->dropped[r] > 0) dropped_[s][r]->Inc(static_cast<double>(batch->dropped[r]));
+    if (batch.dropped[r] > 0) dropped_[s][r]->Inc(static_cast<double>(batch.dropped[r]));
   }
   for (std::size_t r = 1; r < kRejectReasonCount; ++r) {
-    pipeline_.CountRejected(source, static_cast<RejectReason>(r), batch->rejected_by_reason[r]);
+    pipeline_.CountRejected(source, static_cast<RejectReason>(r), batch.rejected_by_reason[r]);
   }
+}
+
+std::string TooManyEventsMessage(const MapLimits& limits) {
+  return "the events mapped from this request exceed " +
+         std::to_string(limits.max_mapped_bytes) +
+         " bytes (web.max_decompressed_bytes, at most 32 MiB); send fewer items per request";
 }
 
 ExportOutcome OtlpIngest::Export(Signal signal, std::string_view body, bool protobuf) {
@@ -130,10 +154,19 @@ ExportOutcome OtlpIngest::Export(Signal signal, std::string_view body, bool prot
   std::unique_lock<std::mutex> serial;
   if (signal == Signal::kMetrics) serial = std::unique_lock(metrics_mu_);
   MappedBatch batch;
+  mapper_.Map(*request, &batch);
+  if (batch.too_large) {
+    // Refused whole, like a body over the size limits: nothing is applied or counted but the
+    // request (the client splits it; 413 is not retried).
+    mapper_.span_memory().Rollback(batch.span_updates);
+    out.kind = ExportOutcome::Kind::kTooLarge;
+    out.message = TooManyEventsMessage(mapper_.limits());
+    return out;
+  }
   // Rejections of the mapper are counted before the WAL write: they are final whatever
   // happens to the valid lines (a retry would reject them again and count them again,
   // as for /v1/events).
-  MapAndCount(*request, Source::kOtlp, &batch);
+  Count(signal, batch, Source::kOtlp);
   out.items = batch.items;
   out.rejected = batch.rejected;
   out.message = batch.first_error;

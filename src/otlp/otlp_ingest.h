@@ -30,6 +30,7 @@ struct ExportOutcome {
   enum class Kind : std::uint8_t {
     kOk,           ///< applied (possibly with rejected items): 200
     kBadRequest,   ///< the body does not decode: 400, nothing applied
+    kTooLarge,     ///< over a per-request limit (otlp_ingest.cc): 413, nothing applied
     kUnavailable,  ///< the WAL cannot be written: 503, nothing applied
   };
   Kind kind = Kind::kOk;
@@ -37,6 +38,12 @@ struct ExportOutcome {
   std::size_t rejected = 0;  ///< items rejected (partialSuccess)
   std::string message;       ///< error, or the first rejected item's problem
 };
+
+/// The mapper's limits from the config: registry.label_value_max_bytes, and for the events
+/// of one request web.max_decompressed_bytes, at most half a write-ahead-log record (32 MiB).
+MapLimits MapLimitsFor(const Config& config);
+/// The message of a request refused because its events exceed limits.max_mapped_bytes.
+std::string TooManyEventsMessage(const MapLimits& limits);
 
 class OtlpIngest {
  public:
@@ -55,8 +62,8 @@ class OtlpIngest {
  private:
   class FileSink;
   class MemoryAnnex;
-  /// Decoded and mapped; counts dropped and mapper-rejected items under `source`.
-  void MapAndCount(const ExportRequest& request, Source source, MappedBatch* batch);
+  /// Counts the dropped and mapper-rejected items of a mapped batch under `source`.
+  void Count(Signal signal, const MappedBatch& batch, Source source);
 
   Pipeline& pipeline_;
   DecodeLimits limits_;

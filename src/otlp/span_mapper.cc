@@ -101,8 +101,9 @@ struct SpanMapper::Context {
   SpanFacts facts;  // reused from span to span
 };
 
-SpanMapper::SpanMapper(const OtlpConfig& config)
+SpanMapper::SpanMapper(const OtlpConfig& config, const MapLimits& limits)
     : config_(config),
+      limits_(limits),
       classifier_(config.span_rules, config.agent_id_attributes),
       memory_(config.span_memory_entries) {}
 
@@ -111,8 +112,10 @@ void SpanMapper::Map(const ExportRequest& request, MappedBatch* out) const {
   ctx.out = out;
   std::size_t n = 0, scopes = 0;
   for (const auto& r : request.spans) {
-    scopes += r.scopes.size();
-    for (const auto& sc : r.scopes) n += sc.items.size();
+    for (const auto& sc : r.scopes) {
+      n += sc.items.size();
+      scopes += sc.items.empty() ? 0 : 1;
+    }
   }
   if (n == 0) return;
   ctx.items.reserve(n);
@@ -120,6 +123,7 @@ void SpanMapper::Map(const ExportRequest& request, MappedBatch* out) const {
   for (const auto& r : request.spans) {
     const std::uint32_t resource_hash = ResourceHash(r.resource);
     for (const auto& sc : r.scopes) {
+      if (sc.items.empty()) continue;  // no regex work and no entry for a scope without spans
       ctx.scopes.push_back(classifier_.MatchScope(sc.scope_name));
       const std::uint32_t scope_hash = Fnv(sc.scope_name);
       for (const Span& s : sc.items) {
@@ -162,7 +166,10 @@ void SpanMapper::Map(const ExportRequest& request, MappedBatch* out) const {
   const std::size_t explain_start = out->explain != nullptr ? out->explain->size() : 0;
   {
     auto lock = memory_.Lock();  // reads and reservations of one request are atomic
-    for (std::size_t i : order) MapOne(ctx, i);
+    for (std::size_t i : order) {
+      if (detail::Full(limits_, out)) break;  // refused whole: OtlpIngest rolls back
+      MapOne(ctx, i);
+    }
   }
   if (out->explain != nullptr) {  // back in request order
     std::sort(out->explain->begin() + static_cast<std::ptrdiff_t>(explain_start), out->explain->end(),
@@ -194,6 +201,7 @@ Problem SpanMapper::ReadLlm(Context& ctx, const Item& item, const CompiledSpanRu
     if (v != nullptr && v->kind == ValueKind::kString) f->model = detail::StripContextSuffix(v->str);
   }
   if (f->model.empty()) f->model = config_.default_model;
+  f->model = detail::CutLabel(f->model, limits_.label_value_max_bytes);
   detail::Tokens& t = f->tokens;
   const std::pair<SpanField, double*> counts[] = {{SpanField::kInputTokens, &t.input},
                                                   {SpanField::kOutputTokens, &t.output},
@@ -213,7 +221,10 @@ Problem SpanMapper::ReadLlm(Context& ctx, const Item& item, const CompiledSpanRu
   }
   // Only a plain string is usable: the model keeps no array contents.
   const AnyValue* fr = classifier_.Field(facts, rule, SpanField::kFinishReason);
-  if (fr != nullptr && fr->kind == ValueKind::kString) f->finish_reason = fr->str;
+  if (fr != nullptr && fr->kind == ValueKind::kString) {
+    // Not a label, but copied into the line like one.
+    f->finish_reason = detail::CutLabel(fr->str, limits_.label_value_max_bytes);
+  }
   return {};
 }
 
@@ -309,6 +320,8 @@ void SpanMapper::MapOne(Context& ctx, std::size_t i) const {
     }
   }
   if (agent_id.empty()) agent_id = config_.default_agent_id;
+  // Cut before it is hashed and copied: a long name is otherwise worked over for every span.
+  agent_id = detail::CutLabel(agent_id, limits_.label_value_max_bytes);
   const std::uint32_t agent = event == SpanEventKind::kRun ? Fnv(agent_id) : 0;
   auto same_agent = [&](std::uint32_t other) { return event != SpanEventKind::kRun || other == agent; };
 
@@ -326,6 +339,7 @@ void SpanMapper::MapOne(Context& ctx, std::size_t i) const {
     std::string_view key;
     problem = detail::ReadStringValue(classifier_.Field(facts, *rule, SpanField::kToolName, &key),
                                       key, &tool_name);
+    tool_name = detail::CutLabel(tool_name, limits_.label_value_max_bytes);
     if (!problem && tool_name.empty()) {
       const auto& keys = rule->fields[static_cast<std::size_t>(SpanField::kToolName)];
       problem = detail::Missing(keys.empty() ? "tool_name" : classifier_.key(keys.front()));

@@ -32,10 +32,11 @@ namespace agx::otlp {
 
 class SpanMapper {
  public:
-  explicit SpanMapper(const OtlpConfig& config);
+  SpanMapper(const OtlpConfig& config, const MapLimits& limits);
 
   /// Maps every span of `request` into `out` (appending lines, counts, span_updates and,
-  /// when out->explain is set, explanations).
+  /// when out->explain is set, explanations); stops when the lines pass
+  /// MapLimits::max_mapped_bytes (out->too_large).
   void Map(const ExportRequest& request, MappedBatch* out) const;
 
   SpanMemory& memory() const { return memory_; }
@@ -52,6 +53,7 @@ class SpanMapper {
   void Reserve(Context& ctx, const SpanUpdate& u) const;
 
   const OtlpConfig& config_;
+  const MapLimits limits_;
   SpanClassifier classifier_;
   mutable SpanMemory memory_;
 };

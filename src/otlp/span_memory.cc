@@ -7,7 +7,7 @@
 namespace agx::otlp {
 namespace {
 
-constexpr std::size_t kUpdateChars = 16 + 16 + 2 + 8;  // id, parent, flag bits, agent
+constexpr std::size_t kUpdateChars = SpanMemory::kEncodedUpdateBytes;
 constexpr std::uint8_t kAllMarks = kMarkLlm | kMarkTool | kMarkRun;
 
 void PutHex(std::uint64_t v, int digits, std::string* out) {

@@ -85,6 +85,8 @@ class SpanMemory {
 
   std::size_t size() const;
 
+  /// Bytes of one encoded update: id, parent, flag bits, agent.
+  static constexpr std::size_t kEncodedUpdateBytes = 16 + 16 + 2 + 8;
   /// Encodes updates for a WAL record (no newline; fixed width) and decodes them.
   static void Encode(std::span<const SpanUpdate> updates, std::string* out);
   static bool Decode(std::string_view text, std::vector<SpanUpdate>* out);

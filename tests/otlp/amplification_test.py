@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Small OTLP requests that would expand into far more memory than they take, against a real
+`agent_exporter serve` (state.dir set): each is answered as documented (docs/otlp.md,
+"Limits of a request"), the valid items beside it are all counted, and the growth of the
+process's peak memory (VmHWM in /proc/PID/status) stays under a budget far below what the
+same request took before the limits.
+
+  amplification_test.py --exporter AGENT_EXPORTER [--only SCENARIO] [--keep]
+
+Scenarios (one exporter each, so that its VmHWM is the scenario's own):
+  long_attribute  a 256 KiB service.name above 1000 LLM spans (2 KB gzip'd protobuf): each
+                  mapped event copied it whole, about 500 MiB in all (1 GB for 512 KiB).
+                  Now cut near registry.label_value_max_bytes before it is copied: 200,
+                  all 1000 calls counted under the cut agent_id, growth under 48 MiB.
+
+Budgets are growth of VmHWM over the started process, derived from what one request may
+hold (its body, inflated body, decoded form and mapped lines, docs/otlp.md) plus the
+allocator's slack; under sanitizers exporter_proc.ASAN_EXTRA_MIB is added (see there).
+Python standard library only (the helpers of tests/hardening).
+"""
+import argparse
+import gzip
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "hardening"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import exporter_proc as ep  # noqa: E402
+import otlp_build as ob  # noqa: E402
+from exporter_proc import Fail  # noqa: E402
+
+PROTO_GZIP = {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
+LABEL_MAX = 128  # registry.label_value_max_bytes (default)
+
+
+def vm_hwm_kb(exporter):
+    with open("/proc/%d/status" % exporter.proc.pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise Fail("no VmHWM in /proc/%d/status" % exporter.proc.pid)
+
+
+def kv(key, value):
+    """A KeyValue with a string value, protobuf."""
+    return ob.pb_str(1, key) + ob.pb_len(2, ob.pb_str(1, value))
+
+
+def span_id(i):
+    return ob.pb_len(2, i.to_bytes(8, "big"))
+
+
+def trace_request(resource_attrs, spans):
+    """ExportTraceServiceRequest{resource_spans{resource{attributes}, scope_spans{spans}}}."""
+    resource = ob.pb_len(1, b"".join(ob.pb_len(1, a) for a in resource_attrs))
+    scope = ob.pb_len(2, b"".join(ob.pb_len(2, s) for s in spans))
+    return ob.pb_len(1, resource + scope)
+
+
+def llm_span(i, model="m"):
+    return (span_id(i) + ob.pb_str(5, "chat") + ob.pb_len(9, kv("gen_ai.operation.name", "chat")) +
+            ob.pb_len(9, kv("gen_ai.request.model", model)))
+
+
+class Scenario:
+    """One exporter, one hostile request (and valid ones); checks collected in `problems`."""
+
+    config = ""
+
+    def __init__(self, args, tmp):
+        self.args = args
+        cfg = ("web:\n  listen_address: 127.0.0.1:0\nstate:\n  dir: %s\n%s"
+               % (os.path.join(tmp, "state"), self.config))
+        self.exporter = ep.ExporterProc(args.exporter, tmp, cfg, name=self.name)
+        self.problems = []
+        self.growth_mib = 0.0
+
+    def check(self, cond, what):
+        if not cond:
+            self.problems.append(what)
+
+    def post(self, path, body, headers):
+        status, _, reply = ep.request(self.exporter.port, "POST", path, body=body,
+                                      headers=headers, timeout=300)
+        return status, reply
+
+    def measure(self, fn):
+        """Runs fn() and returns its result; self.growth_mib is the VmHWM growth meanwhile."""
+        before = vm_hwm_kb(self.exporter)
+        result = fn()
+        self.exporter.check_up(self.name)
+        self.growth_mib = (vm_hwm_kb(self.exporter) - before) / 1024
+        return result
+
+    def check_growth(self, budget_mib):
+        bound = ep.rss_bound_mib(budget_mib)
+        self.check(self.growth_mib <= bound, "VmHWM grew by %.1f MiB, over the budget of %.0f MiB"
+                   % (self.growth_mib, bound))
+
+    def run(self):
+        self.exporter.start()
+        try:
+            self.scenario()
+            self.check(not self.exporter.log_errors(), "errors logged: %s" % self.exporter.log_errors())
+        finally:
+            self.exporter.stop()
+
+
+class LongAttribute(Scenario):
+    name = "long_attribute"
+
+    def scenario(self):
+        name = "s" * (256 * 1024)
+        body = gzip.compress(trace_request([kv("service.name", name)],
+                                           [llm_span(i + 1) for i in range(1000)]))
+        status, reply = self.measure(lambda: self.post("/v1/traces", body, PROTO_GZIP))
+        self.check(status == 200, "the request got %d %r" % (status, reply[:300]))
+        m = self.exporter.scrape()
+        cut = name[:LABEL_MAX]
+        self.check(ep.value(m, "agent_llm_calls_total", agent_id=cut, model="m", status="success")
+                   == 1000, "agent_llm_calls_total under the cut agent_id is %s, want 1000"
+                   % ep.value(m, "agent_llm_calls_total", agent_id=cut, model="m", status="success"))
+        self.check(ep.value(m, "agent_exporter_label_values_truncated_total",
+                            metric="agent_llm_calls_total") == 1000,
+                   "agent_exporter_label_values_truncated_total{metric=agent_llm_calls_total} is %s"
+                   % ep.value(m, "agent_exporter_label_values_truncated_total",
+                              metric="agent_llm_calls_total"))
+        self.check_growth(48)
+        self.summary = "%d bytes sent" % len(body)
+
+
+SCENARIOS = [LongAttribute]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--exporter", required=True, help="the agent_exporter binary")
+    ap.add_argument("--only", choices=[s.name for s in SCENARIOS], help="run one scenario")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="agx-amplification-")
+    failed = 0
+    for cls in SCENARIOS:
+        if args.only and cls.name != args.only:
+            continue
+        t0 = time.time()
+        os.makedirs(os.path.join(tmp, cls.name))
+        s = cls(args, os.path.join(tmp, cls.name))
+        try:
+            s.run()
+        except Fail as e:
+            s.problems.append(str(e))
+        except Exception:
+            s.problems.append("unexpected error:\n%s" % traceback.format_exc())
+        line = "%s: VmHWM +%.1f MiB, %.1f s, %s" % (cls.name, s.growth_mib, time.time() - t0,
+                                                     getattr(s, "summary", ""))
+        if s.problems:
+            failed += 1
+            print("FAIL: " + line + "\n  " + "\n  ".join(s.problems))
+            print("---- agent_exporter log (%s) ----\n%s" % (s.exporter.log_path, s.exporter.tail()))
+        else:
+            print("OK: " + line)
+    if failed:
+        print("(temp dir kept for inspection: %s)" % tmp)
+        return 1
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
