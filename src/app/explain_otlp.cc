@@ -111,6 +111,7 @@ int RunExplainOtlp(const Config& config, ExplainFormat format,
   otlp::DecodeLimits limits;
   limits.max_attributes = config.otlp.max_attributes;
   limits.max_depth = config.otlp.max_depth;
+  limits.max_items = config.otlp.max_items_per_request;
   Totals totals;
   int exit_code = 0;
   for (const auto& path : files) {

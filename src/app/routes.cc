@@ -198,8 +198,11 @@ HttpResponse Exporter::HandlePush(const HttpRequest& req) {
   const PushBodyFormat format = MediaType(req.Header("content-type")) == "application/json"
                                     ? PushBodyFormat::kJson
                                     : PushBodyFormat::kNdjson;
-  if (auto s = SplitPushBody(raw, &storage, &lines, &line_numbers, format); !s.ok()) {
-    return respond(JsonError(400, s.error()));
+  bool too_many = false;
+  if (auto s = SplitPushBody(raw, &storage, &lines, &line_numbers, format,
+                             config_.ingest.max_events_per_push, &too_many);
+      !s.ok()) {
+    return respond(JsonError(too_many ? 413 : 400, s.error()));
   }
   if (lines.empty()) return respond(JsonError(400, "empty body: no events"));
   auto result = pipeline_->Push(lines);

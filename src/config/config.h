@@ -53,6 +53,9 @@ struct IngestConfig {
   std::size_t max_line_bytes = 1 << 20;
   /// Levels of objects and arrays in a line, its own object included; deeper: invalid_json.
   int max_json_depth = 64;
+  /// Events (NDJSON lines or JSON array elements) in one POST /v1/events body; more: 413,
+  /// found while the body is split, before they are stored.
+  std::size_t max_events_per_push = 100000;
   bool start_at_end = false;  ///< for files with no saved position: false = read from start
 };
 
@@ -148,6 +151,9 @@ struct OtlpConfig {
   std::string claude_code_usage = "logs";
   std::size_t max_attributes = 128;  ///< per item; items with more are rejected
   std::size_t max_depth = 64;  ///< JSON / protobuf nesting of a request; deeper: 400
+  /// Spans, log records or data points in one request; more: 413, counted before they are
+  /// stored (the OpenTelemetry SDKs export 512 at a time, the Collector's batch 8192).
+  std::size_t max_items_per_request = 100000;
   /// Span rules of the user, tried before the built-in table (docs/otlp.md, "Span rules").
   std::vector<SpanRuleConfig> span_rules;
   /// The model label of an LLM call whose span (and ancestors in its request) name none.

@@ -96,6 +96,13 @@ void DecodeIngest(const Value& v, IngestConfig* ingest, Diagnostics* d) {
          std::int64_t n = 0;
          if (ReadInt(x, 1, 1000, d, &n)) ingest->max_json_depth = static_cast<int>(n);
        }},
+      {"max_events_per_push",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1, 10000000, d, &n)) {
+           ingest->max_events_per_push = static_cast<std::size_t>(n);
+         }
+       }},
       {"start_at",
        [&](const Value& x) {
          std::string s;
@@ -323,6 +330,13 @@ void DecodeOtlp(const Value& v, const std::string& file, OtlpConfig* otlp, Diagn
        [&](const Value& x) {
          std::int64_t n = 0;
          if (ReadInt(x, 1, 1000, d, &n)) otlp->max_depth = static_cast<std::size_t>(n);
+       }},
+      {"max_items_per_request",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         if (ReadInt(x, 1, 10000000, d, &n)) {
+           otlp->max_items_per_request = static_cast<std::size_t>(n);
+         }
        }},
       {"files", [&](const Value& x) { DecodeFiles(x, &otlp->files, d); }},
       {"span_rules", [&](const Value& x) { DecodeSpanRules(x, file, &otlp->span_rules, d); }},

@@ -42,8 +42,16 @@ std::size_t ValueEnd(std::string_view body, std::size_t i) {
   return depth == 0 ? i : std::string_view::npos;
 }
 
-/// Splits a top-level JSON array into the raw text of its elements (views of `body`).
-Status SplitJsonArray(std::string_view body, std::size_t i, std::vector<std::string_view>* out) {
+Error TooMany(std::size_t max_events, bool* too_many) {
+  if (too_many != nullptr) *too_many = true;
+  return Error{"body holds more than " + std::to_string(max_events) +
+               " events (ingest.max_events_per_push); send fewer events per request"};
+}
+
+/// Splits a top-level JSON array into the raw text of its elements (views of `body`), at
+/// most `max_events` of them.
+Status SplitJsonArray(std::string_view body, std::size_t i, std::vector<std::string_view>* out,
+                      std::size_t max_events, bool* too_many) {
   auto bad = [](const std::string& why) { return Error{"body is not a valid JSON array: " + why}; };
   const std::size_t n = body.size();
   auto skip = [&] {
@@ -59,6 +67,7 @@ Status SplitJsonArray(std::string_view body, std::size_t i, std::vector<std::str
       const std::size_t end = ValueEnd(body, i);
       if (end == std::string_view::npos) return bad("cut short");
       if (end == i) return bad("expected an element at byte " + std::to_string(i + 1));
+      if (out->size() == max_events) return TooMany(max_events, too_many);
       out->push_back(body.substr(i, end - i));
       i = end;
       skip();
@@ -81,13 +90,15 @@ Status SplitJsonArray(std::string_view body, std::size_t i, std::vector<std::str
 
 Status SplitPushBody(std::string_view body, std::string* storage,
                      std::vector<std::string_view>* lines,
-                     std::vector<std::size_t>* line_numbers, PushBodyFormat format) {
+                     std::vector<std::size_t>* line_numbers, PushBodyFormat format,
+                     std::size_t max_events, bool* too_many) {
+  if (too_many != nullptr) *too_many = false;
   lines->clear();
   if (line_numbers != nullptr) line_numbers->clear();
   storage->clear();
   std::size_t first = body.find_first_not_of(" \t\r\n");
   if (format == PushBodyFormat::kJson && first != std::string_view::npos && body[first] == '[') {
-    Status s = SplitJsonArray(body, first, lines);
+    Status s = SplitJsonArray(body, first, lines, max_events, too_many);
     if (!s.ok()) lines->clear();
     return s;
   }
@@ -100,6 +111,11 @@ Status SplitPushBody(std::string_view body, std::string* storage,
     std::string_view line = body.substr(start, nl - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!IsBlank(line)) {
+      if (lines->size() == max_events) {
+        lines->clear();
+        if (line_numbers != nullptr) line_numbers->clear();
+        return TooMany(max_events, too_many);
+      }
       lines->push_back(line);
       if (line_numbers != nullptr) line_numbers->push_back(number);
     }

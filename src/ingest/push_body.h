@@ -3,6 +3,7 @@
 // skipped) or a JSON array of objects (each element becomes one line). The content type
 // decides which: an NDJSON body is always lines, even when a line is an array, so one bad
 // line never hides the valid ones beside it. Pure; thread-safe.
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +25,14 @@ enum class PushBodyFormat {
 /// For NDJSON, `line_numbers` (optional) receives each kept line's 1-based line number in
 /// the body, so errors can name the real line although blank lines are dropped; for a JSON
 /// array it is left empty (errors count elements).
+/// A body of more than `max_events` lines or elements (ingest.max_events_per_push) fails
+/// as soon as the next one is found, so no more than `max_events` views are ever stored;
+/// `*too_many` (optional) is set then (a 413, where the other failures are a 400).
 Status SplitPushBody(std::string_view body, std::string* storage,
                      std::vector<std::string_view>* lines,
                      std::vector<std::size_t>* line_numbers = nullptr,
-                     PushBodyFormat format = PushBodyFormat::kJson);
+                     PushBodyFormat format = PushBodyFormat::kJson,
+                     std::size_t max_events = std::numeric_limits<std::size_t>::max(),
+                     bool* too_many = nullptr);
 
 }  // namespace agx

@@ -8,7 +8,13 @@
 // The document is parsed with the simdjson DOM parser, whose nesting limit is
 // DecodeLimits::max_depth (objects and arrays; simdjson also rejects invalid UTF-8 anywhere
 // in the body). String views of the result point into the parser's string buffer, which the
-// request's `storage` owns.
+// request's `storage` owns. The parser's index takes up to about 10 times the body while the
+// request is decoded (docs/otlp.md, "Limits of a request").
+//
+// Size (decode_budget.h): a body large enough to hold more than DecodeLimits::max_items
+// items has them counted first, in one pass over its bytes (json_item_count.h), and is
+// refused before simdjson indexes it; then the vectors of the model are reserved through the
+// budget from the arrays' sizes (which the DOM knows) before their elements are decoded.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -22,6 +28,8 @@
 #include <vector>
 
 #include "otlp/decode.h"
+#include "otlp/decode_budget.h"
+#include "otlp/json_item_count.h"
 
 namespace agx::otlp {
 namespace {
@@ -97,9 +105,12 @@ constexpr SignalKeys kKeys[] = {
 
 class Decoder {
  public:
-  explicit Decoder(const DecodeLimits& limits) : limits_(limits) {}
+  Decoder(const DecodeLimits& limits, std::size_t body_bytes)
+      : limits_(limits), budget_(limits, body_bytes) {}
 
   const std::string& error() const { return error_; }
+  /// Whether the decode stopped at a limit of the budget rather than at invalid input.
+  bool too_large() const { return !budget_.error().empty(); }
 
   bool Request(Signal signal, element root, ExportRequest* out) {
     out->signal = signal;
@@ -131,6 +142,18 @@ class Decoder {
   }
 
  private:
+  // ---- size (decode_budget.h) ----
+
+  bool Refused() {
+    if (error_.empty()) error_ = budget_.error();
+    return false;
+  }
+  template <class T>
+  bool Grow(std::vector<T>* v, std::size_t n) {
+    return budget_.Grow(v, n) || Refused();
+  }
+  bool TakeItems(std::size_t n) { return budget_.TakeItems(n) || Refused(); }
+
   // ---- JSON types ----
 
   /// Calls fn(key, value, path) for every member of the object `v` whose value is not
@@ -335,13 +358,14 @@ class Decoder {
   /// An attributes array: at most max_attributes are kept, all are checked;
   /// \param too_many set when there are more.
   bool AttributesOf(element v, const Path& path, Attributes* out, bool* too_many) {
-    const std::size_t n = ArraySize(v);
-    out->reserve(out->size() + std::min(n, limits_.max_attributes));
+    if (!Grow(out, std::min(ArraySize(v), limits_.max_attributes))) return false;
     std::size_t count = out->size();
     bool ok = Elements(v, path, [&](element e, const Path& p) {
       Attribute a;
       if (!KeyValueOf(e, p, &a)) return false;
-      if (++count <= limits_.max_attributes) out->push_back(a);
+      if (++count > limits_.max_attributes) return true;
+      if (!Grow(out, 1)) return false;
+      out->push_back(a);
       return true;
     });
     if (count > limits_.max_attributes) *too_many = true;
@@ -351,8 +375,9 @@ class Decoder {
   template <class Item>
   bool ResourceItemsOf(element v, const Path& path, const SignalKeys& keys,
                        std::vector<ResourceItems<Item>>* out) {
-    out->reserve(out->size() + ArraySize(v));
+    if (!Grow(out, ArraySize(v))) return false;
     return Elements(v, path, [&](element e, const Path& p) {
+      if (!Grow(out, 1)) return false;
       ResourceItems<Item>& resource = out->emplace_back();
       bool too_many = false;
       bool ok = Members(e, p, [&](std::string_view key, element f, const Path& fp) {
@@ -362,9 +387,10 @@ class Decoder {
           });
         }
         if (key == keys.scope_items) {
-          resource.scopes.reserve(resource.scopes.size() + ArraySize(f));
+          if (!Grow(&resource.scopes, ArraySize(f))) return false;
           return Elements(f, fp, [&](element s, const Path& sp) {
-            return ScopeItemsOf(s, sp, keys, &resource.scopes.emplace_back());
+            return Grow(&resource.scopes, 1) &&
+                   ScopeItemsOf(s, sp, keys, &resource.scopes.emplace_back());
           });
         }
         return true;
@@ -393,9 +419,14 @@ class Decoder {
         });
       }
       if (key == keys.items) {
-        out->items.reserve(out->items.size() + ArraySize(f));
+        // Counted and refused before any of them is stored (a metric is not an item: its
+        // points are).
+        const std::size_t n = ArraySize(f);
+        if ((!std::is_same_v<Item, Metric> && !TakeItems(n)) || !Grow(&out->items, n)) {
+          return false;
+        }
         return Elements(f, p, [&](element e, const Path& ep) {
-          return ItemOf(e, ep, &out->items.emplace_back());
+          return Grow(&out->items, 1) && ItemOf(e, ep, &out->items.emplace_back());
         });
       }
       return true;
@@ -488,9 +519,12 @@ class Decoder {
     const bool numbers = out->kind == MetricKind::kGauge || out->kind == MetricKind::kSum;
     return Members(v, path, [&](std::string_view key, element f, const Path& p) {
       if (key == "dataPoints") {
-        if (numbers) out->points.reserve(out->points.size() + ArraySize(f));
+        const std::size_t n = ArraySize(f);  // every kind of point is an item
+        if (!TakeItems(n) || (numbers && !Grow(&out->points, n))) return false;
         return Elements(f, p, [&](element e, const Path& ep) {
-          if (numbers) return NumberPointOf(e, ep, &out->points.emplace_back());
+          if (numbers) {
+            return Grow(&out->points, 1) && NumberPointOf(e, ep, &out->points.emplace_back());
+          }
           if (!e.is_object()) return Fail(ep, "expected an object");
           ++out->other_points;
           return true;
@@ -531,6 +565,7 @@ class Decoder {
   }
 
   const DecodeLimits& limits_;
+  DecodeBudget budget_;
   std::string error_;
 };
 
@@ -560,19 +595,27 @@ Result<element> Parse(std::string_view body, const DecodeLimits& limits,
 }
 
 Result<ExportRequest> Decode(std::optional<Signal> signal, std::string_view body,
-                             const DecodeLimits& limits) {
+                             const DecodeLimits& limits, DecodeFailure* failure) {
+  if (failure != nullptr) *failure = DecodeFailure::kInvalid;
   static const std::string kNoSignal =
       std::string(kPrefix) + "no resourceSpans, resourceLogs or resourceMetrics";
   ExportRequest request;
   if (IsBlank(body)) {
     if (!signal) return Error{kNoSignal};
     request.signal = *signal;
+    if (failure != nullptr) *failure = DecodeFailure::kNone;
     return request;
+  }
+  // Every item takes 2 bytes at least ("0,"): a smaller body cannot hold too many.
+  if ((body.size() + 1) / 2 > limits.max_items &&
+      CountJsonItems(body, signal) > limits.max_items) {
+    if (failure != nullptr) *failure = DecodeFailure::kTooLarge;
+    return Error{DecodeBudget::TooManyItems(limits.max_items)};
   }
   std::shared_ptr<simdjson::dom::parser> parser;
   auto root = Parse(body, limits, &parser);
   if (!root.ok()) return Error{root.error()};
-  Decoder decoder(limits);
+  Decoder decoder(limits, body.size());
   if (!signal) {
     simdjson::dom::object obj;
     if (root->get_object().get(obj) != simdjson::SUCCESS) {
@@ -593,19 +636,25 @@ Result<ExportRequest> Decode(std::optional<Signal> signal, std::string_view body
       return Error{kNoSignal};
     }
   }
-  if (!decoder.Request(*signal, *root, &request)) return Error{decoder.error()};
+  if (!decoder.Request(*signal, *root, &request)) {
+    if (failure != nullptr && decoder.too_large()) *failure = DecodeFailure::kTooLarge;
+    return Error{decoder.error()};
+  }
   request.storage = std::move(parser);
+  if (failure != nullptr) *failure = DecodeFailure::kNone;
   return request;
 }
 
 }  // namespace
 
-Result<ExportRequest> DecodeJson(Signal signal, std::string_view body, const DecodeLimits& limits) {
-  return Decode(signal, body, limits);
+Result<ExportRequest> DecodeJson(Signal signal, std::string_view body, const DecodeLimits& limits,
+                                 DecodeFailure* failure) {
+  return Decode(signal, body, limits, failure);
 }
 
-Result<ExportRequest> DecodeJsonAnySignal(std::string_view line, const DecodeLimits& limits) {
-  return Decode(std::nullopt, line, limits);
+Result<ExportRequest> DecodeJsonAnySignal(std::string_view line, const DecodeLimits& limits,
+                                          DecodeFailure* failure) {
+  return Decode(std::nullopt, line, limits, failure);
 }
 
 }  // namespace agx::otlp

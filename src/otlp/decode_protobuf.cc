@@ -12,11 +12,19 @@
 //   Marking only the item would let a broken key or name reach labels.
 // - Nesting: the request message is level 1; a message nested deeper than
 //   DecodeLimits::max_depth fails the request. Skipped messages are not looked into.
+// - Size (decode_budget.h): before the repeated messages of the model (resources, scopes,
+//   items, data points, attributes) are decoded, the fields of their parent are counted
+//   (CountFields, which does not look into them) and the vector is reserved through the
+//   budget, so a request over the limits is refused before it is stored.
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "common/utf8.h"
 #include "otlp/decode.h"
+#include "otlp/decode_budget.h"
 #include "otlp/wire_reader.h"
 
 namespace agx::otlp {
@@ -47,23 +55,51 @@ void SetId(std::string_view bytes, HexId<kHexLen>* id, ItemError* error) {
   id->present = any != 0;
 }
 
+/// How many length-delimited fields numbered `number` the message `bytes` holds at its top
+/// level (the fields are not looked into), to reserve their vector before decoding them.
+/// Stops at a malformed field: the decoder reports it when it gets there.
+std::size_t CountFields(std::string_view bytes, std::uint32_t number) {
+  WireReader r(bytes);
+  WireField f;
+  std::size_t n = 0;
+  while (r.Next(&f)) n += f.number == number && f.type == WireType::kLen;
+  return n;
+}
+
+template <class Item>
+constexpr bool kIsItem = !std::is_same_v<Item, Metric>;  // a metric holds items (its points)
+
 class Decoder {
  public:
-  Decoder(std::string_view body, const DecodeLimits& limits) : body_(body), limits_(limits) {}
+  Decoder(std::string_view body, const DecodeLimits& limits)
+      : body_(body), limits_(limits), budget_(limits, body.size()) {}
 
   bool Request(Signal signal, ExportRequest* out) {
     out->signal = signal;
+    const std::size_t n = CountFields(body_, 1);
+    switch (signal) {
+      case Signal::kTraces:
+        if (!Grow(&out->spans, n)) return false;
+        break;
+      case Signal::kLogs:
+        if (!Grow(&out->logs, n)) return false;
+        break;
+      case Signal::kMetrics:
+        if (!Grow(&out->metrics, n)) return false;
+        break;
+      case Signal::kCount:
+        break;
+    }
     return Fields("Export request", body_, 1, [&](const WireField& f, const char* at) {
       if (f.number != 1) return true;
+      if (!Want(f, WireType::kLen, "Export request", at)) return false;
       switch (signal) {
         case Signal::kTraces:
-          return Want(f, WireType::kLen, "Export request", at) &&
-                 ResourceSpans(f.bytes, 2, &out->spans.emplace_back());
+          return Grow(&out->spans, 1) && ResourceSpans(f.bytes, 2, &out->spans.emplace_back());
         case Signal::kLogs:
-          return Want(f, WireType::kLen, "Export request", at) &&
-                 ResourceLogs(f.bytes, 2, &out->logs.emplace_back());
+          return Grow(&out->logs, 1) && ResourceLogs(f.bytes, 2, &out->logs.emplace_back());
         case Signal::kMetrics:
-          return Want(f, WireType::kLen, "Export request", at) &&
+          return Grow(&out->metrics, 1) &&
                  ResourceMetrics(f.bytes, 2, &out->metrics.emplace_back());
         case Signal::kCount:
           break;
@@ -73,8 +109,26 @@ class Decoder {
   }
 
   const std::string& error() const { return error_; }
+  /// Whether the decode stopped at a limit of the budget rather than at invalid input.
+  bool too_large() const { return !budget_.error().empty(); }
 
  private:
+  // ---- size (decode_budget.h) ----
+
+  bool Refused() {
+    if (error_.empty()) error_ = budget_.error();
+    return false;
+  }
+  template <class T>
+  bool Grow(std::vector<T>* v, std::size_t n) {
+    return budget_.Grow(v, n) || Refused();
+  }
+  bool TakeItems(std::size_t n) { return budget_.TakeItems(n) || Refused(); }
+  /// Reserves for the attributes (field `number`) of the message `bytes`.
+  bool GrowAttributes(std::string_view bytes, std::uint32_t number, Attributes* attrs) {
+    return Grow(attrs, std::min(CountFields(bytes, number), limits_.max_attributes));
+  }
+
   // ---- plumbing ----
 
   bool Fail(std::string_view message, const char* at, std::string_view what) {
@@ -195,7 +249,9 @@ class Decoder {
     if (!Want(f, WireType::kLen, message, at)) return false;
     Attribute a;
     if (!KeyValueMsg(f.bytes, depth + 1, &a)) return false;
-    if (++*count <= limits_.max_attributes) attrs->push_back(a);
+    if (++*count > limits_.max_attributes) return true;
+    if (!Grow(attrs, 1)) return false;
+    attrs->push_back(a);
     return true;
   }
 
@@ -212,6 +268,7 @@ class Decoder {
   /// Resource: the attributes; \return false on a decode error. `too_many` is set when
   /// they exceed the limit.
   bool ResourceMsg(std::string_view bytes, std::size_t depth, Attributes* attrs, bool* too_many) {
+    if (!GrowAttributes(bytes, 1, attrs)) return false;
     std::size_t count = 0;
     bool ok = Fields("Resource", bytes, depth, [&](const WireField& f, const char* at) {
       return f.number != 1 || Attr(f, "Resource", at, depth, attrs, &count);
@@ -232,13 +289,14 @@ class Decoder {
   bool ResourceItemsMsg(std::string_view message, std::string_view bytes, std::size_t depth,
                         ResourceItems<Item>* out, ScopeFn&& scope) {
     bool too_many = false;
+    if (!Grow(&out->scopes, CountFields(bytes, 2))) return false;
     bool ok = Fields(message, bytes, depth, [&](const WireField& f, const char* at) {
       switch (f.number) {
         case 1:
           return Want(f, WireType::kLen, message, at) &&
                  ResourceMsg(f.bytes, depth + 1, &out->resource, &too_many);
         case 2:
-          return Want(f, WireType::kLen, message, at) &&
+          return Want(f, WireType::kLen, message, at) && Grow(&out->scopes, 1) &&
                  scope(f.bytes, depth + 1, &out->scopes.emplace_back());
         default:
           return true;
@@ -262,13 +320,16 @@ class Decoder {
   template <class Item, class ItemFn>
   bool ScopeItemsMsg(std::string_view message, std::string_view bytes, std::size_t depth,
                      ScopeItems<Item>* out, ItemFn&& item) {
+    // Counted and refused before any of them is stored: millions of empty spans cost nothing.
+    const std::size_t n = CountFields(bytes, 2);
+    if ((kIsItem<Item> && !TakeItems(n)) || !Grow(&out->items, n)) return false;
     return Fields(message, bytes, depth, [&](const WireField& f, const char* at) {
       switch (f.number) {
         case 1:
           return Want(f, WireType::kLen, message, at) &&
                  ScopeMsg(f.bytes, depth + 1, &out->scope_name);
         case 2:
-          return Want(f, WireType::kLen, message, at) &&
+          return Want(f, WireType::kLen, message, at) && Grow(&out->items, 1) &&
                  item(f.bytes, depth + 1, &out->items.emplace_back());
         default:
           return true;
@@ -291,6 +352,7 @@ class Decoder {
 
   bool SpanMsg(std::string_view bytes, std::size_t depth, Span* out) {
     static constexpr std::string_view kMsg = "Span";
+    if (!GrowAttributes(bytes, 9, &out->attributes)) return false;
     std::size_t count = 0;
     bool ok = Fields(kMsg, bytes, depth, [&](const WireField& f, const char* at) {
       switch (f.number) {
@@ -357,6 +419,7 @@ class Decoder {
 
   bool LogRecordMsg(std::string_view bytes, std::size_t depth, LogRecord* out) {
     static constexpr std::string_view kMsg = "LogRecord";
+    if (!GrowAttributes(bytes, 6, &out->attributes)) return false;
     std::size_t count = 0;
     bool ok = Fields(kMsg, bytes, depth, [&](const WireField& f, const char* at) {
       switch (f.number) {
@@ -446,6 +509,8 @@ class Decoder {
   bool DataMsg(std::string_view bytes, std::size_t depth, Metric* out) {
     static constexpr std::string_view kMsg = "metric data";
     const bool numbers = out->kind == MetricKind::kGauge || out->kind == MetricKind::kSum;
+    const std::size_t n = CountFields(bytes, 1);  // every kind of point is an item
+    if (!TakeItems(n) || (numbers && !Grow(&out->points, n))) return false;
     return Fields(kMsg, bytes, depth, [&](const WireField& f, const char* at) {
       switch (f.number) {
         case 1:
@@ -454,7 +519,8 @@ class Decoder {
             ++out->other_points;
             return true;
           }
-          return NumberPointMsg(f.bytes, depth + 1, &out->points.emplace_back());
+          return Grow(&out->points, 1) &&
+                 NumberPointMsg(f.bytes, depth + 1, &out->points.emplace_back());
         case 2:
           if (out->kind == MetricKind::kGauge || out->kind == MetricKind::kSummary) return true;
           return Enum(f, kMsg, at, &out->temporality);
@@ -470,6 +536,7 @@ class Decoder {
 
   bool NumberPointMsg(std::string_view bytes, std::size_t depth, NumberPoint* out) {
     static constexpr std::string_view kMsg = "NumberDataPoint";
+    if (!GrowAttributes(bytes, 7, &out->attributes)) return false;
     std::size_t count = 0;
     bool ok = Fields(kMsg, bytes, depth, [&](const WireField& f, const char* at) {
       switch (f.number) {
@@ -499,16 +566,23 @@ class Decoder {
 
   std::string_view body_;
   const DecodeLimits& limits_;
+  DecodeBudget budget_;
   std::string error_;
 };
 
 }  // namespace
 
 Result<ExportRequest> DecodeProtobuf(Signal signal, std::string_view body,
-                                     const DecodeLimits& limits) {
+                                     const DecodeLimits& limits, DecodeFailure* failure) {
   ExportRequest request;
   Decoder decoder(body, limits);
-  if (!decoder.Request(signal, &request)) return Error{decoder.error()};
+  const bool ok = decoder.Request(signal, &request);
+  if (failure != nullptr) {
+    *failure = ok                   ? DecodeFailure::kNone
+               : decoder.too_large() ? DecodeFailure::kTooLarge
+                                     : DecodeFailure::kInvalid;
+  }
+  if (!ok) return Error{decoder.error()};
   return request;
 }
 

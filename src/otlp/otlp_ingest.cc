@@ -55,9 +55,10 @@ class OtlpIngest::FileSink final : public TailSink {
     MappedBatch batch;
     for (std::string_view line : lines) {
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      auto request = DecodeJsonAnySignal(line, ingest_.limits_);
+      DecodeFailure failure = DecodeFailure::kNone;
+      auto request = DecodeJsonAnySignal(line, ingest_.limits_, &failure);
       if (!request.ok()) {
-        ++invalid;
+        ++(failure == DecodeFailure::kTooLarge ? too_large : invalid);
         continue;
       }
       ingest_.mapper_.Map(*request, &batch);
@@ -113,6 +114,7 @@ OtlpIngest::OtlpIngest(const Config& config, Registry& registry, Pipeline& pipel
   pipeline_.SetAnnex(annex_.get());
   limits_.max_attributes = config.otlp.max_attributes;
   limits_.max_depth = config.otlp.max_depth;
+  limits_.max_items = config.otlp.max_items_per_request;
   // Every signal x reason is exported from the start (at 0), so rate() works at once.
   for (std::size_t s = 0; s < dropped_.size(); ++s) {
     for (std::size_t r = 0; r < kDropReasonCount; ++r) {
@@ -145,9 +147,12 @@ std::string TooManyEventsMessage(const MapLimits& limits) {
 
 ExportOutcome OtlpIngest::Export(Signal signal, std::string_view body, bool protobuf) {
   ExportOutcome out;
-  auto request = protobuf ? DecodeProtobuf(signal, body, limits_) : DecodeJson(signal, body, limits_);
+  DecodeFailure failure = DecodeFailure::kNone;
+  auto request = protobuf ? DecodeProtobuf(signal, body, limits_, &failure)
+                          : DecodeJson(signal, body, limits_, &failure);
   if (!request.ok()) {
-    out.kind = ExportOutcome::Kind::kBadRequest;
+    out.kind = failure == DecodeFailure::kTooLarge ? ExportOutcome::Kind::kTooLarge
+                                                   : ExportOutcome::Kind::kBadRequest;
     out.message = request.error();
     return out;
   }

@@ -30,7 +30,7 @@ struct ExportOutcome {
   enum class Kind : std::uint8_t {
     kOk,           ///< applied (possibly with rejected items): 200
     kBadRequest,   ///< the body does not decode: 400, nothing applied
-    kTooLarge,     ///< over a per-request limit (otlp_ingest.cc): 413, nothing applied
+    kTooLarge,     ///< over a per-request limit (decode_budget.h, MapLimits): 413, nothing applied
     kUnavailable,  ///< the WAL cannot be written: 503, nothing applied
   };
   Kind kind = Kind::kOk;

@@ -1,11 +1,13 @@
 // OTLP per-request limits on a real exporter (127.0.0.1:0, state dir set): what a request may
 // expand to. Long label values are cut before they are copied into each mapped event (the
-// write-ahead log shows what was copied), and a request whose mapped events outgrow
-// web.max_decompressed_bytes is answered 413 with nothing applied.
+// write-ahead log shows what was copied); a request whose mapped events outgrow
+// web.max_decompressed_bytes, or that holds more than otlp.max_items_per_request items, is
+// answered 413 with nothing applied, in the request's encoding.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "app/exporter_fixture.h"
 
@@ -16,6 +18,7 @@ using testutil::HttpHeaders;
 using testutil::HttpResult;
 
 const HttpHeaders kJson = {{"Content-Type", "application/json"}};
+const HttpHeaders kProto = {{"Content-Type", "application/x-protobuf"}};
 
 // `n` execute_tool spans (ids first+1 …) under the resource attribute service.name = `agent`
 // (already JSON-escaped).
@@ -50,8 +53,8 @@ class OtlpLimitsTest : public ExporterTest {
     ExporterTest::SetUp();
     config_.state.dir = dir_ + "/state";
   }
-  HttpResult Post(const std::string& body) {
-    return testutil::Request(exporter_->port(), "POST", "/v1/traces", kJson, body);
+  HttpResult Post(const std::string& body, const HttpHeaders& headers = kJson) {
+    return testutil::Request(exporter_->port(), "POST", "/v1/traces", headers, body);
   }
 };
 
@@ -112,6 +115,73 @@ TEST_F(OtlpLimitsTest, ARequestWhoseEventsOutgrowTheBodyLimitGets413AndNothingIs
   EXPECT_EQ(Sample(m, R"(agent_exporter_otlp_dropped_total{signal="traces",reason="duplicate"})"),
             0);
   EXPECT_EQ(Sample(m, R"(agent_exporter_otlp_requests_total{signal="traces",code="200"})"), 4);
+}
+
+// Protobuf: ExportTraceServiceRequest{resource_spans{scope_spans{n empty spans}}}.
+std::string EmptySpansProto(std::size_t n) {
+  std::string spans;
+  for (std::size_t i = 0; i < n; ++i) spans += std::string("\x12\x00", 2);
+  auto len = [](std::size_t v) {
+    std::string out;
+    for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    out.push_back(static_cast<char>(v));
+    return out;
+  };
+  const std::string scope = "\x12" + len(spans.size()) + spans;
+  return "\x0a" + len(scope.size()) + scope;
+}
+
+TEST(OtlpLimitKeyTest, OtlpMaxItemsPerRequestIsReadAndChecked) {
+  EXPECT_EQ(Config::Defaults().otlp.max_items_per_request, 100000u);
+  auto c = ParseConfig("otlp:\n  max_items_per_request: 40\n", "c.yml");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->otlp.max_items_per_request, 40u);
+  c = ParseConfig("otlp:\n  max_items_per_request: 20000000\n", "c.yml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error(),
+            "c.yml:2:26: otlp.max_items_per_request: must be between 1 and 10000000, got 20000000");
+}
+
+TEST_F(OtlpLimitsTest, MoreItemsThanTheLimitGet413InEitherEncodingAndTheLimitItselfIsApplied) {
+  config_.otlp.max_items_per_request = 40;
+  Start();
+  HttpResult r = Post(ToolSpans("svc", 0, 41));
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_EQ(r.body, R"({"code":8,"message":"OTLP request too large: more than 40 items )"
+                    R"((otlp.max_items_per_request); send fewer items per request"})");
+  r = Post(EmptySpansProto(1000000), kProto);  // 2 MB of empty spans
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.Header("content-type"), "application/x-protobuf");
+  EXPECT_EQ(r.body.substr(0, 2), std::string("\x08\x08", 2));  // RESOURCE_EXHAUSTED
+  EXPECT_NE(r.body.find("more than 40 items"), std::string::npos);
+  std::string m = Metrics();
+  EXPECT_EQ(Sample(m, R"(agent_exporter_otlp_requests_total{signal="traces",code="413"})"), 2);
+  EXPECT_EQ(Sample(m, R"(agent_exporter_events_total{source="otlp",type="tool_call"})"), 0);
+  EXPECT_EQ(Sample(m, R"(agent_exporter_otlp_dropped_total{signal="traces",reason="not_genai"})"),
+            0);
+
+  // At the limit: every item counts.
+  r = Post(ToolSpans("svc", 0, 40));
+  ASSERT_EQ(r.status, 200) << r.body;
+  m = Metrics();
+  EXPECT_EQ(
+      Sample(m, R"(agent_tool_calls_total{agent_id="svc",tool_name="search",status="success"})"),
+      40);
+}
+
+TEST_F(OtlpLimitsTest, ATailedLineOverTheLimitsIsRejectedAsTooLongAndTheRestApplied) {
+  config_.otlp.max_items_per_request = 40;
+  const std::string file = dir_ + "/otel.jsonl";
+  std::ofstream(file) << ToolSpans("svc", 0, 41) << "\n" << ToolSpans("svc", 100, 3) << "\n";
+  config_.otlp.files = {file};
+  Start();
+  const std::string m =
+      WaitFor(R"(agent_tool_calls_total{agent_id="svc",tool_name="search",status="success"})", 3);
+  EXPECT_EQ(
+      Sample(m, R"(agent_exporter_events_rejected_total{source="file",reason="line_too_long"})"),
+      1);
+  EXPECT_EQ(
+      Sample(m, R"(agent_exporter_events_rejected_total{source="file",reason="invalid_json"})"), 0);
 }
 
 }  // namespace

@@ -221,5 +221,56 @@ TEST(PushBodyTest, DeeplyNestedElementsAreRejectedWithoutRecursion) {
   EXPECT_THAT(std::string(err.detail), HasSubstr("nested deeper than 64"));
 }
 
+TEST(PushBodyTest, MoreEventsThanTheLimitFailAsTooManyWithoutStoringThem) {
+  struct Case {
+    std::string name;
+    PushBodyFormat format;
+    std::string body;  // 3 events
+  };
+  const std::vector<Case> cases = {
+      {"NDJSON", PushBodyFormat::kNdjson, "{\"a\":1}\n\n{\"b\":2}\n{\"c\":3}\n"},
+      {"JSON lines", PushBodyFormat::kJson, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}"},
+      {"JSON array", PushBodyFormat::kJson, "[{\"a\":1}, 2, [3]]"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string storage;
+    std::vector<std::string_view> lines;
+    std::vector<std::size_t> numbers;
+    bool too_many = true;
+    ASSERT_TRUE(SplitPushBody(c.body, &storage, &lines, &numbers, c.format, 3, &too_many).ok());
+    EXPECT_EQ(lines.size(), 3u);
+    EXPECT_FALSE(too_many);
+    Status s = SplitPushBody(c.body, &storage, &lines, &numbers, c.format, 2, &too_many);
+    ASSERT_FALSE(s.ok());
+    EXPECT_TRUE(too_many);
+    EXPECT_EQ(s.error(),
+              "body holds more than 2 events (ingest.max_events_per_push); send fewer events per "
+              "request");
+    EXPECT_THAT(lines, IsEmpty());
+    EXPECT_THAT(numbers, IsEmpty());
+  }
+  // A malformed array is still malformed (400), not too many.
+  std::string storage;
+  std::vector<std::string_view> lines;
+  bool too_many = true;
+  EXPECT_FALSE(
+      SplitPushBody("[1,", &storage, &lines, nullptr, PushBodyFormat::kJson, 5, &too_many).ok());
+  EXPECT_FALSE(too_many);
+}
+
+TEST(PushBodyTest, AMillionOneByteElementsStoreNoMoreViewsThanTheLimit) {
+  std::string body = "[1";
+  for (int i = 1; i < 1000000; ++i) body += ",1";
+  body += "]";
+  std::string storage;
+  std::vector<std::string_view> lines;
+  bool too_many = false;
+  EXPECT_FALSE(
+      SplitPushBody(body, &storage, &lines, nullptr, PushBodyFormat::kJson, 1000, &too_many).ok());
+  EXPECT_TRUE(too_many);
+  EXPECT_LE(lines.capacity(), 2048u);  // grown to the limit at most, never to a million
+}
+
 }  // namespace
 }  // namespace agx

@@ -12,6 +12,13 @@ Scenarios (one exporter each, so that its VmHWM is the scenario's own):
                   mapped event copied it whole, about 500 MiB in all (1 GB for 512 KiB).
                   Now cut near registry.label_value_max_bytes before it is copied: 200,
                   all 1000 calls counted under the cut agent_id, growth under 48 MiB.
+  item_count      4 million empty spans, then log records (8 MiB protobuf each, 8 KB
+                  gzip'd), 3 million empty spans in JSON (9 MiB), a push of 8 million
+                  one-byte JSON array elements and one of 8 million NDJSON lines (16 MiB
+                  each): each took 150 MiB to 1 GB and was answered 200 or 400. Now 413
+                  (otlp.max_items_per_request, ingest.max_events_per_push, 100 000 each)
+                  before the items are stored, growth under 64 MiB in all; then 1000 valid
+                  LLM spans and 1000 pushed events are all counted.
 
 Budgets are growth of VmHWM over the started process, derived from what one request may
 hold (its body, inflated body, decoded form and mapped lines, docs/otlp.md) plus the
@@ -35,6 +42,8 @@ import otlp_build as ob  # noqa: E402
 from exporter_proc import Fail  # noqa: E402
 
 PROTO_GZIP = {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
+JSON_GZIP = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+NDJSON_GZIP = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
 LABEL_MAX = 128  # registry.label_value_max_bytes (default)
 
 
@@ -134,7 +143,55 @@ class LongAttribute(Scenario):
         self.summary = "%d bytes sent" % len(body)
 
 
-SCENARIOS = [LongAttribute]
+class ItemCount(Scenario):
+    name = "item_count"
+
+    def scenario(self):
+        empty = b"\x12\x00" * 4_000_000  # scope_spans / scope_logs{4M empty items}
+        requests = [
+            ("/v1/traces", ob.pb_len(1, ob.pb_len(2, empty)), PROTO_GZIP, b"more than 100000 items"),
+            ("/v1/logs", ob.pb_len(1, ob.pb_len(2, empty)), PROTO_GZIP, b"more than 100000 items"),
+            ("/v1/traces", b'{"resourceSpans":[{"scopeSpans":[{"spans":[' +
+             b",".join([b"{}"] * 3_000_000) + b"]}]}]}", JSON_GZIP, b"more than 100000 items"),
+            ("/v1/events", b"[" + b",".join([b"1"] * 8_000_000) + b"]", JSON_GZIP,
+             b"more than 100000 events"),
+            ("/v1/events", b"1\n" * 8_000_000, NDJSON_GZIP, b"more than 100000 events"),
+        ]
+        bodies = [(path, gzip.compress(body), headers, want) for path, body, headers, want in requests]
+        sent = sum(len(b) for _, b, _, _ in bodies)
+
+        def send_all():
+            for path, body, headers, want in bodies:
+                status, reply = self.post(path, body, headers)
+                self.check(status == 413 and want in reply,
+                           "%s (%d bytes gzip'd) got %d %r, want 413 naming the limit"
+                           % (path, len(body), status, reply[:200]))
+        self.measure(send_all)
+        self.check_growth(64)
+
+        # Valid requests beside them: every item counts.
+        status, reply = self.post("/v1/traces", gzip.compress(
+            trace_request([kv("service.name", "svc")], [llm_span(i + 1) for i in range(1000)])),
+            PROTO_GZIP)
+        self.check(status == 200, "1000 valid spans got %d %r" % (status, reply[:200]))
+        events = b"\n".join(b'{"type":"tool_call","agent_id":"a","tool_name":"t","status":"success"}'
+                             for _ in range(1000))
+        status, reply = self.post("/v1/events", gzip.compress(events), NDJSON_GZIP)
+        self.check(status == 200, "1000 valid events got %d %r" % (status, reply[:200]))
+        m = self.exporter.scrape()
+        got = ep.value(m, "agent_llm_calls_total", agent_id="svc", model="m", status="success")
+        self.check(got == 1000, "agent_llm_calls_total is %s, want 1000" % got)
+        got = ep.value(m, "agent_tool_calls_total", agent_id="a", tool_name="t", status="success")
+        self.check(got == 1000, "agent_tool_calls_total is %s, want 1000" % got)
+        for signal, n in (("traces", 2), ("logs", 1)):
+            got = ep.value(m, "agent_exporter_otlp_requests_total", signal=signal, code="413")
+            self.check(got == n, "otlp_requests_total{%s,413} is %s, want %d" % (signal, got, n))
+        got = ep.value(m, "agent_exporter_push_requests_total", code="413")
+        self.check(got == 2, "push_requests_total{413} is %s, want 2" % got)
+        self.summary = "%d bytes sent in 5 hostile requests" % sent
+
+
+SCENARIOS = [LongAttribute, ItemCount]
 
 
 def main():
