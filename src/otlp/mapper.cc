@@ -1,8 +1,5 @@
 #include "otlp/mapper.h"
 
-#include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <initializer_list>
 #include <optional>
 #include <utility>
@@ -120,55 +117,6 @@ void MapLog(const OtlpConfig& config, const MapLimits& limits, const Attributes&
 // ---------------------------------------------------------------------------------------
 // Metrics (Claude Code) and the cumulative-to-delta state.
 
-void AppendSized(std::string* out, std::string_view s) {
-  out->append(std::to_string(s.size()));
-  out->push_back(':');
-  out->append(s);
-}
-
-void AppendSeriesValue(std::string* out, const AnyValue& v) {
-  std::string text;
-  switch (v.kind) {
-    case ValueKind::kString:
-      out->push_back('s');
-      return AppendSized(out, v.str);
-    case ValueKind::kBool:
-      text = v.b ? "true" : "false";
-      break;
-    case ValueKind::kInt:
-      text = std::to_string(v.i);
-      break;
-    case ValueKind::kDouble: {
-      char buf[40];
-      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.d);
-      text.assign(buf, ec == std::errc() ? end : buf);
-      break;
-    }
-    default:
-      break;  // empty, bytes, array, kvlist: only their kind
-  }
-  out->push_back(static_cast<char>('a' + static_cast<int>(v.kind)));
-  AppendSized(out, text);
-}
-
-/// Canonical, unambiguous encoding of a series: resource and point attributes sorted by
-/// key (resource first on equal keys), each length-prefixed.
-std::string SeriesKey(const Attributes& resource, const Attributes& point) {
-  std::vector<std::pair<std::pair<std::string_view, int>, const AnyValue*>> all;
-  all.reserve(resource.size() + point.size());
-  for (const Attribute& at : resource) all.push_back({{at.key, 0}, &at.value});
-  for (const Attribute& at : point) all.push_back({{at.key, 1}, &at.value});
-  std::stable_sort(all.begin(), all.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
-  std::string key;
-  for (const auto& [k, v] : all) {
-    key.push_back(k.second == 0 ? 'r' : 'p');
-    AppendSized(&key, k.first);
-    AppendSeriesValue(&key, *v);
-  }
-  return key;
-}
-
 /// Computes cumulative deltas against the committed state, then this batch's own points.
 struct CumulativeState {
   std::mutex* mu;
@@ -178,7 +126,7 @@ struct CumulativeState {
   std::size_t pending_new = 0;  // keys of `pending` that are not committed
 
   /// The amount a point adds, or nullopt when it only sets a baseline (or the state is full).
-  std::optional<double> Delta(CumulativeKey key, std::uint64_t start_ns, double value) {
+  std::optional<double> Delta(const CumulativeKey& key, std::uint64_t start_ns, double value) {
     std::optional<CumulativePoint> prev;
     bool known = false;
     std::size_t committed_size = 0;
@@ -205,7 +153,7 @@ struct CumulativeState {
       if (start_ns != 0 && start_ns >= exporter_start_ns) delta = value;
     }
     if (!known) ++pending_new;
-    pending.insert_or_assign(std::move(key), CumulativePoint{start_ns, value});
+    pending.insert_or_assign(key, CumulativePoint{start_ns, value});
     return delta;
   }
 };
@@ -220,9 +168,21 @@ std::string_view TokenField(std::string_view type) {
   return {};
 }
 
-void MapPoint(const OtlpConfig& config, const MapLimits& limits, const Attributes& resource,
+/// A resource of a metrics request: its attributes and, once a cumulative point needs it,
+/// their digest (computed once per resource however many points it holds).
+struct MetricResource {
+  const Attributes& attributes;
+  std::optional<SeriesKey> digest;
+  const SeriesKey& Digest() {
+    if (!digest) digest = ResourceDigest(attributes);
+    return *digest;
+  }
+};
+
+void MapPoint(const OtlpConfig& config, const MapLimits& limits, MetricResource& res,
               const Metric& m, UsageMetric which, const NumberPoint& pt, CumulativeState* state,
               MappedBatch* out) {
+  const Attributes& resource = res.attributes;
   const ItemRef ref{"data point of", m.name, {}};
   if (pt.error != ItemError::kNone) return Reject(out, ref, ItemProblem(pt.error));
   if (config.claude_code_usage != "metrics") return Drop(out, DropReason::kOtherSource);
@@ -251,8 +211,8 @@ void MapPoint(const OtlpConfig& config, const MapLimits& limits, const Attribute
   }
   double delta = value;
   if (m.temporality == 2) {
-    auto d = state->Delta({std::string(m.name), SeriesKey(resource, pt.attributes)},
-                          pt.start_time_ns, value);
+    auto d = state->Delta(MakeSeriesKey(m.name, res.Digest(), pt.attributes), pt.start_time_ns,
+                          value);
     if (!d) return Drop(out, DropReason::kCumulativeBaseline);
     delta = *d;
   }
@@ -267,7 +227,7 @@ void MapPoint(const OtlpConfig& config, const MapLimits& limits, const Attribute
   FinishLine(out, start, ref);
 }
 
-void MapMetric(const OtlpConfig& config, const MapLimits& limits, const Attributes& resource,
+void MapMetric(const OtlpConfig& config, const MapLimits& limits, MetricResource& resource,
                const Metric& m, CumulativeState* state, MappedBatch* out) {
   out->items += m.points.size() + m.other_points;
   const UsageMetric which = m.name == "claude_code.token.usage"  ? UsageMetric::kTokens
@@ -331,10 +291,11 @@ void Mapper::Map(const ExportRequest& request, MappedBatch* out) const {
   }
   CumulativeState state{&mu_, &cumulative_, start_time_ns_, {}, 0};
   for (const auto& r : request.metrics) {
+    MetricResource resource{r.resource, std::nullopt};
     for (const auto& scope : r.scopes) {
       for (const Metric& m : scope.items) {
         if (Full(limits_, out)) break;
-        MapMetric(config_, limits_, r.resource, m, &state, out);
+        MapMetric(config_, limits_, resource, m, &state, out);
       }
     }
   }

@@ -27,6 +27,7 @@
 #include "config/config.h"
 #include "ingest/reject_reason.h"
 #include "otlp/otlp_model.h"
+#include "otlp/series_key.h"
 #include "otlp/span_memory.h"
 
 namespace agx::otlp {
@@ -47,12 +48,10 @@ enum class DropReason : std::uint8_t {
 inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
 std::string_view DropReasonName(DropReason r);  ///< "not_genai", …
 
+/// A cumulative series (its metric, resource and point attributes), as a 128-bit digest:
+/// 16 bytes however long its attributes (series_key.h).
+using CumulativeKey = SeriesKey;
 /// A cumulative series' last seen point; kept so the next point yields a delta.
-struct CumulativeKey {
-  std::string metric;
-  std::string series;  ///< canonical encoding of resource + point attributes
-  auto operator<=>(const CumulativeKey&) const = default;
-};
 struct CumulativePoint {
   std::uint64_t start_time_ns = 0;
   double value = 0;
@@ -133,6 +132,8 @@ class Mapper {
   std::unique_ptr<SpanMapper> spans_;
   std::uint64_t start_time_ns_;
   mutable std::mutex mu_;
+  /// At most kMaxCumulativeSeries (mapper.cc) entries of fixed size: about 80 bytes each
+  /// with the map's node, 8 MB in all.
   std::map<CumulativeKey, CumulativePoint> cumulative_;  // guarded by mu_
 };
 

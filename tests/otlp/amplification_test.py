@@ -19,6 +19,12 @@ Scenarios (one exporter each, so that its VmHWM is the scenario's own):
                   (otlp.max_items_per_request, ingest.max_events_per_push, 100 000 each)
                   before the items are stored, growth under 64 MiB in all; then 1000 valid
                   LLM spans and 1000 pushed events are all counted.
+  cumulative      otlp.claude_code_usage: metrics; 1000 cumulative token-usage series under
+                  a resource with a 256 KiB attribute (3.5 KB gzip'd): the state that turns
+                  cumulative points into deltas kept every attribute of every series, 256 MB
+                  that stayed. Now 16 bytes a series: VmRSS after it under 16 MiB more, peak
+                  under 48 MiB more; the same series sent again with 5 tokens more count
+                  exactly 5000 tokens.
 
 Budgets are growth of VmHWM over the started process, derived from what one request may
 hold (its body, inflated body, decoded form and mapped lines, docs/otlp.md) plus the
@@ -191,7 +197,49 @@ class ItemCount(Scenario):
         self.summary = "%d bytes sent in 5 hostile requests" % sent
 
 
-SCENARIOS = [LongAttribute, ItemCount]
+def usage_points(first_value):
+    """1000 cumulative claude_code.token.usage points, one series each (attribute k)."""
+    pts = b""
+    for i in range(1000):
+        pts += ob.pb_len(1, ob.pb_len(7, kv("model", "m")) + ob.pb_len(7, kv("type", "input")) +
+                         ob.pb_len(7, kv("k", str(i))) + ob.pb_fixed64(2, 1) +
+                         ob.pb_fixed64(3, 2) + ob.pb_fixed64(6, first_value))
+    # Sum{data_points, aggregation_temporality: cumulative (2), is_monotonic}
+    return ob.pb_str(1, "claude_code.token.usage") + ob.pb_len(7, pts + ob.pb_varint(2, 2) +
+                                                               ob.pb_varint(3, 1))
+
+
+class Cumulative(Scenario):
+    name = "cumulative"
+    config = "otlp:\n  claude_code_usage: metrics\n"
+
+    def scenario(self):
+        big = kv("big", "x" * (256 * 1024))
+        resource = ob.pb_len(1, ob.pb_len(1, kv("service.name", "svc")) + ob.pb_len(1, big))
+
+        def request(value):
+            return gzip.compress(ob.pb_len(1, resource + ob.pb_len(2, ob.pb_len(2, usage_points(value)))))
+
+        rss_before = self.exporter.rss_kb()
+        # The series started before the exporter: the first points only set the baseline.
+        status, reply = self.measure(lambda: self.post("/v1/metrics", request(5), PROTO_GZIP))
+        self.check(status == 200, "the request got %d %r" % (status, reply[:200]))
+        stays_mib = (self.exporter.rss_kb() - rss_before) / 1024
+        self.check(stays_mib <= ep.rss_bound_mib(16), "VmRSS stayed %.1f MiB higher, over 16 MiB"
+                   % stays_mib)
+        self.check_growth(48)
+        status, reply = self.post("/v1/metrics", request(10), PROTO_GZIP)
+        self.check(status == 200, "the second request got %d %r" % (status, reply[:200]))
+        m = self.exporter.scrape()
+        got = ep.value(m, "agent_exporter_otlp_dropped_total", signal="metrics",
+                       reason="cumulative_baseline")
+        self.check(got == 1000, "cumulative_baseline drops are %s, want 1000" % got)
+        got = ep.value(m, "agent_tokens_consumed_total", agent_id="svc", model="m", direction="input")
+        self.check(got == 5000, "agent_tokens_consumed_total is %s, want 5000" % got)
+        self.summary = "%d bytes sent, VmRSS +%.1f MiB after" % (len(request(5)), stays_mib)
+
+
+SCENARIOS = [LongAttribute, ItemCount, Cumulative]
 
 
 def main():

@@ -947,7 +947,8 @@ TEST(MapperCumulativeTest, OldSeriesSetsABaselineThenCountsDifferences) {
           .empty());
   EXPECT_EQ(Dropped(b, DropReason::kCumulativeBaseline), 1u);
   ASSERT_EQ(b.cumulative_updates.size(), 1u);
-  EXPECT_EQ(b.cumulative_updates[0].first.metric, "claude_code.cost.usage");
+  EXPECT_EQ(b.cumulative_updates[0].first,
+            MakeSeriesKey("claude_code.cost.usage", ResourceDigest(kResource), {{"model", Str("m")}}));
   EXPECT_EQ(b.cumulative_updates[0].second.value, 5);
   EXPECT_EQ(b.cumulative_updates[0].second.start_time_ns, old_start);
 
