@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -287,6 +288,44 @@ TEST(CountJsonItemsTest, MalformedAndDeepInputEndsTheCountWithoutHarm) {
                            std::string(1000, ']') +
                            R"(,"resourceSpans":[{"scopeSpans":[{"spans":[{},{}]}]}]})";
   EXPECT_EQ(CountJsonItems(deep, Signal::kTraces), 2u);
+}
+
+// The count before parsing refuses a request only past the limit, so it must never count
+// more than the decoder would: mutated requests that still decode are counted exactly.
+TEST(CountJsonItemsTest, MutatedRequestsThatDecodeAreCountedExactly) {
+  std::mt19937 rng(20261207);
+  const char kBytes[] = "{}[],:\"\\ 0aspnu";
+  std::size_t decoded = 0;
+  for (const auto& [name, signal] :
+       {std::pair{"trace.json", Signal::kTraces}, std::pair{"logs.json", Signal::kLogs},
+        std::pair{"claude_code_logs.json", Signal::kLogs}}) {
+    SCOPED_TRACE(name);
+    const std::string original = Testdata(name);
+    for (int i = 0; i < 3000; ++i) {
+      std::string body = original;
+      for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) {
+        const std::size_t at = rng() % body.size();
+        const char c = kBytes[rng() % (sizeof kBytes - 1)];
+        switch (rng() % 3) {
+          case 0:
+            body[at] = c;
+            break;
+          case 1:
+            body.insert(body.begin() + static_cast<std::ptrdiff_t>(at), c);
+            break;
+          default:
+            body.erase(at, 1);
+            break;
+        }
+      }
+      const std::size_t count = CountJsonItems(body, signal);
+      auto r = DecodeJson(signal, body, {});
+      if (!r.ok()) continue;
+      ++decoded;
+      ASSERT_EQ(count, r->ItemCount()) << body;
+    }
+  }
+  EXPECT_GT(decoded, 1000u);  // enough of them still decode for the check to mean something
 }
 
 }  // namespace
