@@ -51,6 +51,24 @@ grep -qx 'summary: 1 request(s), 2 item(s), dropped:not_genai 1, llm_call 1' "$t
 [ "$(grep -c '"outcome"' "$tmp/out")" = 2 ] || { cat "$tmp/out"; fail "json: one object per span"; }
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/out" || fail "json output"
 
+# explain-otlp says when `serve` would refuse a request whose events outgrow the limit (413),
+# and remembers nothing of it: the same spans in a smaller request are explained as counted.
+printf 'web:\n  max_decompressed_bytes: 8KiB\n' > "$tmp/small.yml"
+python3 - "$tmp/big.jsonl" <<'PY'
+import json, sys
+spans = [{"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "%016x" % (i + 1),
+          "name": "execute_tool", "attributes": [
+              {"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}},
+              {"key": "gen_ai.tool.name", "value": {"stringValue": "search"}}]} for i in range(40)]
+def req(s):  # 128 control characters as the agent: 768 bytes escaped in every event
+    return json.dumps({"resourceSpans": [{"resource": {"attributes": [{"key": "service.name",
+        "value": {"stringValue": "\u0001" * 128}}]}, "scopeSpans": [{"spans": s}]}]})
+open(sys.argv[1], "w").write(req(spans) + "\n" + req(spans[:2]) + "\n")
+PY
+"$bin" explain-otlp --config.file="$tmp/small.yml" "$tmp/big.jsonl" > "$tmp/out" 2>&1 || fail "explain-otlp of a refused request"
+grep -q "big.jsonl:1: traces, refused (413): the events mapped from this request exceed 8192 bytes" "$tmp/out" || { cat "$tmp/out"; fail "refusal not shown"; }
+grep -qx 'summary: 2 request(s), 2 item(s), tool_call 2' "$tmp/out" || { cat "$tmp/out"; fail "refused spans remembered"; }
+
 # The README metric table is generated from the catalogue.
 "$bin" catalog > "$tmp/table.md"
 sed -n '/<!-- BEGIN METRIC TABLE/,/<!-- END METRIC TABLE/p' "$root/README.md" | sed '1d;$d' > "$tmp/readme.md"
