@@ -84,6 +84,11 @@ HttpResponse Exporter::HandleOtlp(otlp::Signal signal, const HttpRequest& req) {
       r.headers.emplace_back("Retry-After", "5");
       return r;
     }
+    case otlp::ExportOutcome::Kind::kBusy: {
+      HttpResponse r = error(429, kResourceExhausted, outcome.message);
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
     case otlp::ExportOutcome::Kind::kOk:
       break;
   }

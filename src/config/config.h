@@ -154,6 +154,11 @@ struct OtlpConfig {
   /// Spans, log records or data points in one request; more: 413, counted before they are
   /// stored (the OpenTelemetry SDKs export 512 at a time, the Collector's batch 8192).
   std::size_t max_items_per_request = 100000;
+  /// Memory the OTLP requests being decoded may hold together: a JSON body needs about 14
+  /// times its size while decoded (simdjson's index), a protobuf body at most 4 times plus
+  /// 1 MiB (decode_budget.h). A request that alone needs more: 413; one that finds the budget
+  /// in use: 429 with Retry-After. With the default, a JSON body up to ~11 MiB is accepted.
+  std::size_t decode_memory_bytes = std::size_t{160} << 20;
   /// Span rules of the user, tried before the built-in table (docs/otlp.md, "Span rules").
   std::vector<SpanRuleConfig> span_rules;
   /// The model label of an LLM call whose span (and ancestors in its request) name none.

@@ -338,6 +338,7 @@ void DecodeOtlp(const Value& v, const std::string& file, OtlpConfig* otlp, Diagn
            otlp->max_items_per_request = static_cast<std::size_t>(n);
          }
        }},
+      {"decode_memory_bytes", [&](const Value& x) { ReadSize(x, d, &otlp->decode_memory_bytes); }},
       {"files", [&](const Value& x) { DecodeFiles(x, &otlp->files, d); }},
       {"span_rules", [&](const Value& x) { DecodeSpanRules(x, file, &otlp->span_rules, d); }},
       {"default_model",

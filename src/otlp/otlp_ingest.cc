@@ -55,6 +55,10 @@ class OtlpIngest::FileSink final : public TailSink {
     MappedBatch batch;
     for (std::string_view line : lines) {
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      if (DecodeMemory(line.size(), false) > ingest_.decode_budget_.capacity()) {
+        ++too_large;  // one tailer thread: the budget is this line's alone
+        continue;
+      }
       DecodeFailure failure = DecodeFailure::kNone;
       auto request = DecodeJsonAnySignal(line, ingest_.limits_, &failure);
       if (!request.ok()) {
@@ -108,6 +112,7 @@ MapLimits MapLimitsFor(const Config& config) {
 OtlpIngest::OtlpIngest(const Config& config, Registry& registry, Pipeline& pipeline,
                        std::uint64_t start_time_ns)
     : pipeline_(pipeline),
+      decode_budget_(config.otlp.decode_memory_bytes),
       mapper_(config.otlp, start_time_ns, MapLimitsFor(config)),
       annex_(std::make_unique<MemoryAnnex>(mapper_.span_memory())),
       file_sink_(std::make_unique<FileSink>(*this)) {
@@ -145,8 +150,33 @@ std::string TooManyEventsMessage(const MapLimits& limits) {
          " bytes (web.max_decompressed_bytes, at most 32 MiB); send fewer items per request";
 }
 
+std::size_t OtlpIngest::DecodeMemory(std::size_t body, bool protobuf) {
+  // Measured: simdjson's DOM takes 13.4-13.6 times the body (its tape and structural index
+  // are sized by the input, whatever it holds); the protobuf decoder's stored form is capped
+  // at 4 times the body + 1 MiB (decode_budget.h).
+  return protobuf ? 4 * body + (std::size_t{1} << 20) : 14 * body;
+}
+
 ExportOutcome OtlpIngest::Export(Signal signal, std::string_view body, bool protobuf) {
   ExportOutcome out;
+  // Reserve what decoding may take before it starts: concurrent requests then never hold
+  // more than otlp.decode_memory_bytes together.
+  const std::size_t need = DecodeMemory(body.size(), protobuf);
+  if (need > decode_budget_.capacity()) {
+    out.kind = ExportOutcome::Kind::kTooLarge;
+    out.message = std::string("decoding this ") + (protobuf ? "protobuf" : "JSON") + " body of " +
+                  std::to_string(body.size()) + " bytes needs about " + std::to_string(need >> 20) +
+                  " MiB, over otlp.decode_memory_bytes (" +
+                  std::to_string(decode_budget_.capacity() >> 20) +
+                  " MiB); send smaller batches" + (protobuf ? "" : ", or protobuf (4 times leaner)");
+    return out;
+  }
+  ByteBudget::Hold hold = decode_budget_.TryReserve(need);
+  if (!hold) {
+    out.kind = ExportOutcome::Kind::kBusy;
+    out.message = "other OTLP requests are being decoded (otlp.decode_memory_bytes in use); retry";
+    return out;
+  }
   DecodeFailure failure = DecodeFailure::kNone;
   auto request = protobuf ? DecodeProtobuf(signal, body, limits_, &failure)
                           : DecodeJson(signal, body, limits_, &failure);

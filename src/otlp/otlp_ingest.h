@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/byte_budget.h"
 #include "config/config.h"
 #include "ingest/pipeline.h"
 #include "otlp/decode.h"
@@ -32,6 +33,7 @@ struct ExportOutcome {
     kBadRequest,   ///< the body does not decode: 400, nothing applied
     kTooLarge,     ///< over a per-request limit (decode_budget.h, MapLimits): 413, nothing applied
     kUnavailable,  ///< the WAL cannot be written: 503, nothing applied
+    kBusy,         ///< the decode memory budget is in use: 429, nothing applied
   };
   Kind kind = Kind::kOk;
   std::size_t items = 0;     ///< items in the request
@@ -65,8 +67,12 @@ class OtlpIngest {
   /// Counts the dropped and mapper-rejected items of a mapped batch under `source`.
   void Count(Signal signal, const MappedBatch& batch, Source source);
 
+  /// The memory decoding `body` may take (otlp.decode_memory_bytes explains the factors).
+  static std::size_t DecodeMemory(std::size_t body, bool protobuf);
+
   Pipeline& pipeline_;
   DecodeLimits limits_;
+  ByteBudget decode_budget_;  // otlp.decode_memory_bytes, shared by concurrent exports
   Mapper mapper_;
   std::unique_ptr<MemoryAnnex> annex_;
   std::array<std::array<CounterHandle*, kDropReasonCount>,

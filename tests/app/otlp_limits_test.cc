@@ -184,5 +184,31 @@ TEST_F(OtlpLimitsTest, ATailedLineOverTheLimitsIsRejectedAsTooLongAndTheRestAppl
       Sample(m, R"(agent_exporter_events_rejected_total{source="file",reason="invalid_json"})"), 0);
 }
 
+// Decoding takes memory in proportion to the body (a JSON body ~14 times its size): a
+// request that alone needs more than otlp.decode_memory_bytes is refused before it is
+// decoded, in its own encoding, and a request within it is applied.
+TEST_F(OtlpLimitsTest, ARequestThatWouldNeedMoreThanTheDecodeBudgetGets413) {
+  config_.otlp.decode_memory_bytes = 4 << 20;  // JSON bodies up to ~292 KiB
+  Start();
+  const std::string big = ToolSpans("svc", 0, 1200);  // ~400 KB of JSON: ~5.6 MiB to decode
+  ASSERT_GT(big.size(), (4u << 20) / 14);
+  HttpResult r = Post(big);
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(r.body.find("over otlp.decode_memory_bytes (4 MiB); send smaller batches, or protobuf"),
+            std::string::npos)
+      << r.body;
+  r = Post(ToolSpans("svc", 0, 100));
+  EXPECT_EQ(r.status, 200) << r.body;
+  const std::string m = Metrics();
+  EXPECT_EQ(Sample(m, R"(agent_exporter_otlp_requests_total{signal="traces",code="413"})"), 1);
+  EXPECT_EQ(
+      Sample(m, R"(agent_tool_calls_total{agent_id="svc",tool_name="search",status="success"})"),
+      100);
+  auto c = ParseConfig("otlp:\n  decode_memory_bytes: 64MiB\n", "c.yml");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->otlp.decode_memory_bytes, std::size_t{64} << 20);
+  EXPECT_EQ(Config::Defaults().otlp.decode_memory_bytes, std::size_t{160} << 20);
+}
+
 }  // namespace
 }  // namespace agx
