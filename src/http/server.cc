@@ -165,10 +165,11 @@ int BeginRequest(mg_connection* conn) {
   const auto* shared = static_cast<const Shared*>(info->user_data);
   if (shared->tls) {
     const TlsFrontend* f = shared->frontend.load();
-    if (f == nullptr || !f->IsRelayPort(info->remote_port)) {
+    if (f == nullptr || !f->IsRelayPeer(info->remote_addr, info->remote_port)) {
       // Someone on this host connected to the plaintext side directly.
       log::Warn("refused a plaintext connection to the TLS server's internal port",
-                {{"remote_port", std::to_string(info->remote_port)}});
+                {{"remote_addr", info->remote_addr},
+                 {"remote_port", std::to_string(info->remote_port)}});
       mg_send_http_error(conn, 403, "%s", "this port serves only agent_exporter's TLS front end\n");
       return 403;
     }
@@ -251,15 +252,22 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   const std::string threads = std::to_string(options.threads);
   const std::string timeout = std::to_string(options.request_timeout_ms);
   const std::string idle = std::to_string(std::max(1, options.idle_timeout_ms));
-  const char* civet_options[] = {"listening_ports",      ports->c_str(),
-                                 "num_threads",          threads.c_str(),
-                                 "request_timeout_ms",   timeout.c_str(),
-                                 "keep_alive_timeout_ms", idle.c_str(),
-                                 "enable_keep_alive",    "yes",
-                                 // Headers and body go out in two writes: with Nagle on, the
-                                 // body waits for the client's delayed ACK (40 ms a request).
-                                 "tcp_nodelay",          "1",
-                                 nullptr};
+  std::vector<const char*> civet_options = {
+      "listening_ports", ports->c_str(),
+      "num_threads", threads.c_str(),
+      "request_timeout_ms", timeout.c_str(),
+      "keep_alive_timeout_ms", idle.c_str(),
+      "enable_keep_alive", "yes",
+      // Headers and body go out in two writes: with Nagle on, the body waits for the
+      // client's delayed ACK (40 ms a request).
+      "tcp_nodelay", "1"};
+  const std::string relay_only = std::string("-0.0.0.0/0,+") + TlsFrontend::kRelayHost;
+  if (options.tls) {
+    // civetweb's loopback port closes a connection from any other address at once, before
+    // a worker reads from it; BeginRequest then checks the exact relay address.
+    civet_options.insert(civet_options.end(), {"access_control_list", relay_only.c_str()});
+  }
+  civet_options.push_back(nullptr);
   mg_callbacks callbacks{};
   callbacks.begin_request = &BeginRequest;
   callbacks.end_request = &EndRequest;
@@ -270,7 +278,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = &server->impl_->shared;
-  init.configuration_options = civet_options;
+  init.configuration_options = civet_options.data();
   char error_text[256] = {};
   unsigned error_code = 0;
   mg_error_data error{&error_code, error_text, sizeof(error_text)};

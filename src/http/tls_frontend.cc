@@ -270,7 +270,7 @@ void TlsFrontend::Impl::Serve(int client_fd) {
     // connection (its check runs when the request arrives, after this).
     sockaddr_in local{};
     local.sin_family = AF_INET;
-    local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::inet_pton(AF_INET, kRelayHost, &local.sin_addr);
     socklen_t len = sizeof local;
     if (::bind(backend, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0 &&
         ::getsockname(backend, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
@@ -450,9 +450,10 @@ TlsFrontend::~TlsFrontend() {
 
 int TlsFrontend::port() const { return impl_->port; }
 
-bool TlsFrontend::IsRelayPort(int local_port) const {
+bool TlsFrontend::IsRelayPeer(std::string_view ip, int port) const {
+  if (ip != kRelayHost) return false;
   std::lock_guard lock(impl_->mu);
-  return impl_->relay_ports.count(local_port) > 0;
+  return impl_->relay_ports.count(port) > 0;
 }
 
 TlsStats TlsFrontend::stats() const {

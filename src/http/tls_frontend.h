@@ -3,8 +3,11 @@
 // OpenSSL 3 (it looks up SSL_get_peer_certificate, a macro since OpenSSL 3.0), so TLS is
 // terminated here, with Debian's OpenSSL 3, and each connection's plaintext is relayed to
 // civetweb listening on 127.0.0.1. HttpServer lets only this front end's own relay
-// connections through that loopback port (IsRelayPort), so a local user cannot bypass TLS
-// or client-certificate checks by connecting to it.
+// connections through that loopback port (IsRelayPeer: the exact address, IP and port, of a
+// socket the front end bound for a relay it opened), so a local user cannot bypass TLS or
+// client-certificate checks by connecting to it: TCP lets no other socket have that address
+// while the relay holds it, whereas the same port on another loopback address (127.0.0.2)
+// is free for anyone to bind.
 //
 // One thread per connection (at most max_connections; more are closed at once and counted),
 // so a slow TLS handshake never holds a civetweb worker. The handshake must finish within
@@ -16,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
@@ -54,9 +58,11 @@ class TlsFrontend {
   ~TlsFrontend();  ///< stops accepting, closes every relayed connection, joins its threads
 
   int port() const;
-  /// True when `local_port` is the source port of one of this front end's open connections
-  /// to the backend.
-  bool IsRelayPort(int local_port) const;
+  /// The address every relay connection is bound to (its source IP at the backend).
+  static constexpr const char* kRelayHost = "127.0.0.1";
+  /// True when `ip`:`port` is exactly the source address of one of this front end's open
+  /// connections to the backend (ip as civetweb prints it: "127.0.0.1").
+  bool IsRelayPeer(std::string_view ip, int port) const;
   TlsStats stats() const;
 
  private:

@@ -54,7 +54,8 @@ std::string HttpResult::Header(const std::string& lower_name) const {
   return it == headers.end() ? "" : it->second;
 }
 
-HttpConnection::HttpConnection(int port) : port_(port) {
+HttpConnection::HttpConnection(int port, const std::string& source_ip, int source_port)
+    : port_(port) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
     return;
@@ -62,6 +63,16 @@ HttpConnection::HttpConnection(int port) : port_(port) {
   timeval tv{10, 0};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  if (!source_ip.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_port = htons(static_cast<uint16_t>(source_port));
+    if (inet_pton(AF_INET, source_ip.c_str(), &local.sin_addr) != 1 ||
+        bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+      Close();
+      return;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));

@@ -25,10 +25,11 @@ struct HttpResult {
   std::string Header(const std::string& lower_name) const;
 };
 
-/// One client connection to 127.0.0.1:port.
+/// One client connection to 127.0.0.1:port, from `source_ip`:`source_port` when given
+/// (e.g. another loopback address, as a local attacker would bind).
 class HttpConnection {
  public:
-  explicit HttpConnection(int port);
+  explicit HttpConnection(int port, const std::string& source_ip = "", int source_port = 0);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;

@@ -5,12 +5,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "http/http_client.h"
 #include "http/server.h"
+#include "http/tls_client.h"
 #include "http/tls_test_certs.h"
 
 namespace agx {
@@ -20,6 +24,30 @@ using testutil::CommandResult;
 using testutil::HttpConnection;
 using testutil::RunCommand;
 using testutil::TestCertificates;
+using testutil::TlsClient;
+
+/// The source ports of the established TCP connections from 127.0.0.1 to 127.0.0.1:`port`,
+/// read from /proc/net/tcp as any local user can: with TLS, the front end's relay
+/// connections to civetweb's loopback port.
+std::vector<int> SourcePortsTo(int port) {
+  std::vector<int> out;
+  std::ifstream f("/proc/net/tcp");
+  std::string line;
+  std::getline(f, line);  // header
+  while (std::getline(f, line)) {
+    std::istringstream in(line);
+    std::string slot, local, remote, state;
+    in >> slot >> local >> remote >> state;
+    unsigned local_port = 0, remote_port = 0;
+    if (state == "01" && local.rfind("0100007F:", 0) == 0 && remote.rfind("0100007F:", 0) == 0 &&
+        std::sscanf(local.c_str() + 9, "%X", &local_port) == 1 &&
+        std::sscanf(remote.c_str() + 9, "%X", &remote_port) == 1 &&
+        static_cast<int>(remote_port) == port) {
+      out.push_back(static_cast<int>(local_port));
+    }
+  }
+  return out;
+}
 
 class TlsServerTest : public ::testing::Test {
  protected:
@@ -33,7 +61,7 @@ class TlsServerTest : public ::testing::Test {
     return o;
   }
 
-  void StartServer(const TlsOptions& tls) {
+  void StartServer(const TlsOptions& tls, int idle_timeout_ms = 500) {
     std::vector<Route> routes;
     routes.push_back({"/ping", {"GET"}, [](const HttpRequest&) {
                         return HttpResponse{200, "text/plain", {}, "pong"};
@@ -45,6 +73,7 @@ class TlsServerTest : public ::testing::Test {
     HttpServerOptions options;
     options.listen_address = "127.0.0.1:0";
     options.threads = 4;
+    options.idle_timeout_ms = idle_timeout_ms;
     options.tls = tls;
     auto s = HttpServer::Start(options, std::move(routes));
     ASSERT_TRUE(s.ok()) << s.error();
@@ -103,6 +132,34 @@ TEST_F(TlsServerTest, TheLoopbackPortRefusesEveryoneButTheFrontEnd) {
   EXPECT_EQ(r.status, 403);
   EXPECT_THAT(r.body, ::testing::Not(::testing::HasSubstr("pong")));
   EXPECT_EQ(Curl("/ping").output, "pong");
+}
+
+// The review's attack on mutual TLS: while a client with a certificate is connected, a local
+// user without one binds another loopback address (127.0.0.2) with the source port of the
+// front end's relay connection and talks plaintext to civetweb's loopback port. A check of
+// the source port alone let it through (200); the exact address of the relay's own socket
+// is required, and civetweb accepts no address but 127.0.0.1 on that port.
+TEST_F(TlsServerTest, TheRelaysPortFromAnotherLoopbackAddressIsRefused) {
+  TlsOptions o = Options();
+  o.client_auth = TlsOptions::ClientAuth::kRequireAndVerify;
+  o.client_ca_file = certs_.Path("ca.crt");
+  StartServer(o, 10000);  // the relayed connection stays open between requests
+  TlsClient client(server_->port(), certs_.Path("ca.crt"), certs_.Path("client.crt"),
+                   certs_.Path("client.key"));
+  ASSERT_TRUE(client.ok());
+  const std::string ping = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_TRUE(client.Send(ping));
+  ASSERT_THAT(client.ReadUntil("pong"), ::testing::HasSubstr("pong"));
+  const std::vector<int> relays = SourcePortsTo(server_->backend_port());
+  ASSERT_EQ(relays.size(), 1u);
+
+  HttpConnection attacker(server_->backend_port(), "127.0.0.2", relays[0]);
+  ASSERT_TRUE(attacker.connected()) << "cannot bind 127.0.0.2:" << relays[0];
+  attacker.SendRaw("GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(attacker.ReadUntilClose(), ::testing::Not(::testing::HasSubstr("pong")));
+  // The client with the certificate is still served on its connection.
+  ASSERT_TRUE(client.Send(ping));
+  EXPECT_THAT(client.ReadUntil("pong"), ::testing::HasSubstr("pong"));
 }
 
 TEST_F(TlsServerTest, ClientCertificatesInEachMode) {
