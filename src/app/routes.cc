@@ -30,9 +30,11 @@ using StatsField = std::pair<const char*, std::uint64_t Stats::*>;
 constexpr StatsField<TlsStats> kTlsResults[] = {{"accepted", &TlsStats::accepted},
                                                 {"handshake_failed", &TlsStats::handshake_failures},
                                                 {"refused", &TlsStats::refused}};
-constexpr StatsField<HttpStats> kHttpRejectReasons[] = {{"bad_request", &HttpStats::bad_requests},
-                                                        {"other", &HttpStats::other_errors},
-                                                        {"no_request", &HttpStats::no_request}};
+constexpr StatsField<HttpStats> kHttpRejectReasons[] = {
+    {"bad_request", &HttpStats::bad_requests},
+    {"other", &HttpStats::other_errors},
+    {"no_request", &HttpStats::no_request},
+    {"ambiguous_framing", &HttpStats::ambiguous_framing}};
 
 // Mirrors counts kept by the HTTP servers (plain totals since start) into `metric`: sums
 // `stats` over both listeners and adds what each field gained since `*seen`. Every label is

@@ -137,7 +137,9 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "bad_request (400: a malformed, oversized or incomplete request head, including one "
      "not received within web.request_timeout), other (another status the server answered "
      "itself, e.g. 411, 505), no_request (a connection closed before sending a request: "
-     "idle past web.request_timeout, or closed by the client).",
+     "idle past web.request_timeout, or closed by the client), ambiguous_framing (400 and "
+     "closed: conflicting Content-Length values, Content-Length with Transfer-Encoding, or "
+     "another body length two parsers could read differently; request smuggling).",
      kReason, {}, false},
     {I::kAuthRejected, "agent_exporter_auth_rejected_total", T::kCounter, Y::kSelf,
      "Requests refused by access control (docs/security.md), by reason: missing (no "

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/log.h"
+#include "http/framing.h"
 #include "http/full_stack.h"
 
 namespace agx::http_internal {
@@ -155,6 +156,7 @@ void SendResponse(mg_connection* conn, const HttpResponse& resp, bool head_only,
   }
   if (close_connection) {
     mg_response_header_add(conn, "Connection", "close", -1);
+    mg_disable_connection_keep_alive(conn);  // civetweb decides by the request alone
   }
   const std::string date = HttpDate();
   mg_response_header_add(conn, "Date", date.c_str(), -1);
@@ -189,6 +191,25 @@ HttpResponse CallHandler(const Route& route, const HttpRequest& req) {
 }
 
 }  // namespace
+
+int RefuseAmbiguousFraming(mg_connection* conn) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  HeaderView headers[MG_MAX_HEADERS];
+  const int n = std::clamp(info->num_headers, 0, MG_MAX_HEADERS);
+  for (int i = 0; i < n; ++i) {
+    const mg_header& h = info->http_headers[i];
+    headers[i] = {h.name != nullptr ? h.name : "", h.value != nullptr ? h.value : ""};
+  }
+  const std::string_view why = AmbiguousFraming(
+      std::span(headers, static_cast<std::size_t>(n)),
+      info->http_version != nullptr ? info->http_version : "");
+  if (why.empty()) return 0;
+  log::Debug("refused a request with ambiguous framing",
+             {{"reason", std::string(why)}, {"remote_addr", info->remote_addr}});
+  const bool is_head = info->request_method != nullptr && std::string_view(info->request_method) == "HEAD";
+  SendResponse(conn, TextResponse(400, "bad request: " + std::string(why) + "\n"), is_head, true);
+  return 400;
+}
 
 int ServeRequest(mg_connection* conn, const RouteTable& routes, int request_timeout_ms) {
   const mg_request_info* info = mg_get_request_info(conn);

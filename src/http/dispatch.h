@@ -23,4 +23,10 @@ using RouteTable = std::map<std::string, Route, std::less<>>;
 /// before its body arrived (nothing sent, handler not called).
 int ServeRequest(mg_connection* conn, const RouteTable& routes, int request_timeout_ms);
 
+/// Refuses the request civetweb has just parsed on `conn` when its body length is ambiguous
+/// (framing.h): sends 400 with the reason and closes the connection, since the bytes that
+/// follow cannot be trusted to start a request.
+/// \return 400 when refused, 0 when the request may be served.
+int RefuseAmbiguousFraming(mg_connection* conn);
+
 }  // namespace agx::http_internal

@@ -94,6 +94,7 @@ struct Shared {
   std::atomic<std::uint64_t> bad_requests{0};
   std::atomic<std::uint64_t> other_errors{0};
   std::atomic<std::uint64_t> no_request{0};
+  std::atomic<std::uint64_t> ambiguous_framing{0};
 };
 
 // The state of the connection a worker thread serves. civetweb serves each connection on
@@ -162,7 +163,7 @@ int BeginRequest(mg_connection* conn) {
   ++tl_requests_begun;
   tl_in_request = true;
   const mg_request_info* info = mg_get_request_info(conn);
-  const auto* shared = static_cast<const Shared*>(info->user_data);
+  auto* shared = static_cast<Shared*>(info->user_data);
   if (shared->tls) {
     const TlsFrontend* f = shared->frontend.load();
     if (f == nullptr || !f->IsRelayPeer(info->remote_addr, info->remote_port)) {
@@ -173,6 +174,10 @@ int BeginRequest(mg_connection* conn) {
       mg_send_http_error(conn, 403, "%s", "this port serves only agent_exporter's TLS front end\n");
       return 403;
     }
+  }
+  if (const int refused = http_internal::RefuseAmbiguousFraming(conn); refused != 0) {
+    shared->ambiguous_framing.fetch_add(1, std::memory_order_relaxed);
+    return refused;
   }
   // Returning non-zero tells civetweb the request is fully handled (no file serving).
   return http_internal::ServeRequest(conn, shared->routes, shared->request_timeout_ms);
@@ -330,7 +335,8 @@ HttpStats HttpServer::http_stats() const {
   const Shared& s = impl_->shared;
   return {s.bad_requests.load(std::memory_order_relaxed),
           s.other_errors.load(std::memory_order_relaxed),
-          s.no_request.load(std::memory_order_relaxed)};
+          s.no_request.load(std::memory_order_relaxed),
+          s.ambiguous_framing.load(std::memory_order_relaxed)};
 }
 
 TlsStats HttpServer::tls_stats() const {

@@ -99,6 +99,9 @@ struct HttpStats {
   /// Connections closed before a request arrived: idle past request_timeout (a client
   /// holding a worker thread), or opened and closed by the client (e.g. a TCP probe).
   std::uint64_t no_request = 0;
+  /// 400 for a request whose body length is ambiguous (framing.h: conflicting
+  /// Content-Length, Content-Length with Transfer-Encoding, …); the connection is closed.
+  std::uint64_t ambiguous_framing = 0;
 };
 
 struct HttpServerOptions {

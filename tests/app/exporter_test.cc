@@ -54,7 +54,7 @@ TEST_F(ExporterTest, RefusedConnectionsAreCountedByReason) {
   Start();
   // Exported at 0 from the first scrape on.
   std::string m = Metrics();
-  for (const char* reason : {"bad_request", "other", "no_request"}) {
+  for (const char* reason : {"bad_request", "other", "no_request", "ambiguous_framing"}) {
     EXPECT_EQ(Sample(m, std::string("agent_exporter_http_rejected_total{reason=\"") + reason + "\"}"), 0)
         << reason;
   }
@@ -64,6 +64,13 @@ TEST_F(ExporterTest, RefusedConnectionsAreCountedByReason) {
     EXPECT_NE(slow.ReadUntilClose().find(" 400 "), std::string::npos);
   }
   { testutil::HttpConnection idle(exporter_->port()); }  // connects, sends nothing
+  {
+    testutil::HttpConnection smuggler(exporter_->port());  // two body lengths
+    ASSERT_TRUE(smuggler.SendRaw(
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 34\r\n\r\n"
+        "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_EQ(smuggler.ReadUntilClose().find("HTTP/1.1 400 "), 0u);
+  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   do {
     m = Metrics();
@@ -73,6 +80,7 @@ TEST_F(ExporterTest, RefusedConnectionsAreCountedByReason) {
   EXPECT_EQ(Sample(m, "agent_exporter_http_rejected_total{reason=\"bad_request\"}"), 1) << m;
   EXPECT_EQ(Sample(m, "agent_exporter_http_rejected_total{reason=\"no_request\"}"), 1) << m;
   EXPECT_EQ(Sample(m, "agent_exporter_http_rejected_total{reason=\"other\"}"), 0) << m;
+  EXPECT_EQ(Sample(m, "agent_exporter_http_rejected_total{reason=\"ambiguous_framing\"}"), 1) << m;
 }
 
 TEST_F(ExporterTest, PushErrorsNameTheRealLineDespiteBlankLines) {
