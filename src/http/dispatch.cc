@@ -155,8 +155,9 @@ void SendResponse(mg_connection* conn, const HttpResponse& resp, bool head_only,
     mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
   }
   if (close_connection) {
+    // civetweb still reads and discards a body left unread (a client still sending it
+    // would get a reset instead of this reply if the connection closed at once).
     mg_response_header_add(conn, "Connection", "close", -1);
-    mg_disable_connection_keep_alive(conn);  // civetweb decides by the request alone
   }
   const std::string date = HttpDate();
   mg_response_header_add(conn, "Date", date.c_str(), -1);
@@ -207,6 +208,9 @@ int RefuseAmbiguousFraming(mg_connection* conn) {
   log::Debug("refused a request with ambiguous framing",
              {{"reason", std::string(why)}, {"remote_addr", info->remote_addr}});
   const bool is_head = info->request_method != nullptr && std::string_view(info->request_method) == "HEAD";
+  // Closed without discarding a body: its length is what is in doubt, and a request
+  // after it must not be served.
+  mg_disable_connection_keep_alive(conn);
   SendResponse(conn, TextResponse(400, "bad request: " + std::string(why) + "\n"), is_head, true);
   return 400;
 }
