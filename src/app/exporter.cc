@@ -59,7 +59,7 @@ int TlsVersion(const std::string& v) {
   return 0;  // "": the newest
 }
 
-TlsOptions ToTlsOptions(const TlsServerConfig& c, const WebConfig& web) {
+TlsOptions ToTlsOptions(const TlsServerConfig& c) {
   TlsOptions o;
   o.cert_file = c.cert_file;
   o.key_file = c.key_file;
@@ -72,10 +72,6 @@ TlsOptions ToTlsOptions(const TlsServerConfig& c, const WebConfig& web) {
                                                                        : A::kNone;
   o.min_version = TlsVersion(c.min_version);
   o.max_version = TlsVersion(c.max_version);
-  // A handshake gets the time a request gets; connections are bounded like the workers
-  // they feed (keep-alive clients mostly sit idle between scrapes).
-  o.handshake_timeout_ms = static_cast<int>(web.request_timeout.count());
-  o.max_connections = std::max(64, 4 * web.threads);
   return o;
 }
 
@@ -110,7 +106,7 @@ Status Exporter::SetUpAccessControl() {
     if (!web.ok()) return Error{web.error()};
     users = std::move(web->basic_auth_users);
     extra_headers_ = std::move(web->headers);
-    if (web->tls.enabled()) tls_ = ToTlsOptions(web->tls, config_.web);
+    if (web->tls.enabled()) tls_ = ToTlsOptions(web->tls);
   }
   std::string token;
   if (!config_.web.bearer_token_file.empty()) {
@@ -219,6 +215,9 @@ Status Exporter::Start() {
   http_options.threads = config_.web.threads;
   http_options.request_timeout_ms = static_cast<int>(config_.web.request_timeout.count());
   http_options.idle_timeout_ms = static_cast<int>(config_.web.idle_timeout.count());
+  // A connection waiting for its request head costs the front end a socket and its bytes,
+  // not a worker thread, so many may wait; relayed ones use three descriptors each.
+  http_options.max_connections = std::max(256, 4 * config_.web.threads);
   http_options.tls = tls_;
   std::vector<Route> routes;
   routes.push_back({config_.web.telemetry_path, {"GET", "HEAD"},

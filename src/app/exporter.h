@@ -21,7 +21,7 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "http/server.h"
-#include "http/tls_frontend.h"
+#include "http/tls_options.h"
 #include "registry/snapshot.h"
 
 namespace agx {

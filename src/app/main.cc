@@ -1,6 +1,7 @@
 // agent_exporter: command-line entry point. Parses flags, loads the config, dispatches to
 // serve / replay / explain-otlp / check-config / the generators. Everything else lives in the modules.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -26,6 +27,18 @@ agx::Result<Config> LoadOrDefaults(const std::string& path) {
   return agx::LoadConfig(path);
 }
 
+// Raises the soft limit on open files to the hard one, as Go programs such as node_exporter
+// do at start: each connection relayed to civetweb takes three descriptors and the HTTP
+// front end keeps up to max(256, 4 x web.threads) connections per listener, more than
+// systemd's default soft limit of 1024 allows for two listeners.
+void RaiseFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);  // best effort: the old limit still works
+  }
+}
+
 int Serve(const std::string& config_file, const std::string& listen,
           const std::vector<std::string>& files, const std::string& state_dir,
           const std::string& token_file, const std::string& web_config_file,
@@ -44,6 +57,7 @@ int Serve(const std::string& config_file, const std::string& listen,
   config->state.allow_missing_snapshot = allow_missing_snapshot;
 
   agx::TuneAllocator();
+  RaiseFileLimit();
   // Block the signals before any thread starts so that only sigwait below sees them.
   sigset_t set;
   sigemptyset(&set);

@@ -34,7 +34,8 @@ constexpr StatsField<HttpStats> kHttpRejectReasons[] = {
     {"bad_request", &HttpStats::bad_requests},
     {"other", &HttpStats::other_errors},
     {"no_request", &HttpStats::no_request},
-    {"ambiguous_framing", &HttpStats::ambiguous_framing}};
+    {"ambiguous_framing", &HttpStats::ambiguous_framing},
+    {"too_many_connections", &HttpStats::too_many_connections}};
 
 // Mirrors counts kept by the HTTP servers (plain totals since start) into `metric`: sums
 // `stats` over both listeners and adds what each field gained since `*seen`. Every label is

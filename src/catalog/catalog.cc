@@ -135,11 +135,15 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
     {I::kHttpRejected, "agent_exporter_http_rejected_total", T::kCounter, Y::kSelf,
      "HTTP connections and requests refused before any endpoint saw them, by reason: "
      "bad_request (400: a malformed, oversized or incomplete request head, including one "
-     "not received within web.request_timeout), other (another status the server answered "
-     "itself, e.g. 411, 505), no_request (a connection closed before sending a request: "
-     "idle past web.request_timeout, or closed by the client), ambiguous_framing (400 and "
-     "closed: conflicting Content-Length values, Content-Length with Transfer-Encoding, or "
-     "another body length two parsers could read differently; request smuggling).",
+     "not received within web.request_timeout or cut off to make room at the connection "
+     "bound), other (another status the server answered itself, e.g. 411, 505), no_request "
+     "(a connection closed before sending a request: idle past web.request_timeout, closed "
+     "by the client, or closed to make room at the connection bound), ambiguous_framing "
+     "(400 and closed: conflicting Content-Length values, Content-Length with "
+     "Transfer-Encoding, or another body length two parsers could read differently; request "
+     "smuggling), "
+     "too_many_connections (closed at once: max(256, 4 x web.threads) connections were open, "
+     "all of them busy with requests).",
      kReason, {}, false},
     {I::kAuthRejected, "agent_exporter_auth_rejected_total", T::kCounter, Y::kSelf,
      "Requests refused by access control (docs/security.md), by reason: missing (no "

@@ -2,7 +2,7 @@
 // WebConfigFile: the web configuration file given with --web.config.file, in the Prometheus
 // exporter-toolkit format (docs/security.md): `basic_auth_users` (user -> bcrypt hash),
 // `http_server_config` (`http2`, `headers`) and `tls_server_config` (served by the
-// project's own OpenSSL front end, src/http/tls_frontend.h: Debian's civetweb cannot start
+// project's own OpenSSL front end, src/http/tls_context.h: Debian's civetweb cannot start
 // TLS with OpenSSL 3). Parsed strictly like the main config: unknown keys and bad values are
 // errors with file:line:column. A plain value type; the functions below are thread-safe (no
 // shared state).

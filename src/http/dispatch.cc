@@ -30,15 +30,16 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-HttpRequest BuildRequest(const mg_request_info& info) {
+HttpRequest BuildRequest(const mg_request_info& info, const std::string& remote_addr,
+                         int remote_port) {
   HttpRequest req;
   req.method = info.request_method != nullptr ? info.request_method : "";
   // local_uri is URL-decoded and cleaned of "..", NULL for absolute-form requests that do not
   // address this host.
   req.path = info.local_uri != nullptr ? info.local_uri : "";
   req.query = info.query_string != nullptr ? info.query_string : "";
-  req.remote_addr = info.remote_addr;
-  req.remote_port = info.remote_port;
+  req.remote_addr = remote_addr;
+  req.remote_port = remote_port;
   for (int i = 0; i < info.num_headers; ++i) {
     const mg_header& h = info.http_headers[i];
     if (h.name == nullptr) {
@@ -193,7 +194,7 @@ HttpResponse CallHandler(const Route& route, const HttpRequest& req) {
 
 }  // namespace
 
-int RefuseAmbiguousFraming(mg_connection* conn) {
+int RefuseAmbiguousFraming(mg_connection* conn, const std::string& remote_addr) {
   const mg_request_info* info = mg_get_request_info(conn);
   HeaderView headers[MG_MAX_HEADERS];
   const int n = std::clamp(info->num_headers, 0, MG_MAX_HEADERS);
@@ -206,7 +207,7 @@ int RefuseAmbiguousFraming(mg_connection* conn) {
       info->http_version != nullptr ? info->http_version : "");
   if (why.empty()) return 0;
   log::Debug("refused a request with ambiguous framing",
-             {{"reason", std::string(why)}, {"remote_addr", info->remote_addr}});
+             {{"reason", std::string(why)}, {"remote_addr", remote_addr}});
   const bool is_head = info->request_method != nullptr && std::string_view(info->request_method) == "HEAD";
   // Closed without discarding a body: its length is what is in doubt, and a request
   // after it must not be served.
@@ -215,9 +216,10 @@ int RefuseAmbiguousFraming(mg_connection* conn) {
   return 400;
 }
 
-int ServeRequest(mg_connection* conn, const RouteTable& routes, int request_timeout_ms) {
+int ServeRequest(mg_connection* conn, const RouteTable& routes, int request_timeout_ms,
+                 const std::string& remote_addr, int remote_port) {
   const mg_request_info* info = mg_get_request_info(conn);
-  HttpRequest req = BuildRequest(*info);
+  HttpRequest req = BuildRequest(*info, remote_addr, remote_port);
   // A body we do not read poisons the connection for the next request: close it.
   const bool has_body = info->content_length > 0 || !req.Header("transfer-encoding").empty();
   const bool is_head = req.method == "HEAD";

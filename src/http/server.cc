@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "http/dispatch.h"
+#include "http/front_end.h"
 #include "http/listen_address.h"
 
 namespace agx {
@@ -25,6 +26,10 @@ std::string_view HttpRequest::Header(std::string_view lower_name) const {
 }
 
 namespace {
+
+// The largest request head civetweb reads (its max_request_size, the default of 16 KiB);
+// the front end relays a head once it is complete or longer than this.
+constexpr std::size_t kMaxHeadBytes = 16 * 1024;
 
 // Opens and closes one TCP connection to the listener, waking civetweb's accept poll.
 void PokeListener(const sockaddr_in& addr) {
@@ -87,9 +92,8 @@ namespace {
 struct Shared {
   http_internal::RouteTable routes;
   int request_timeout_ms = 30000;
-  // With TLS: only the front end's relay connections may use civetweb's loopback port.
-  bool tls = false;
-  std::atomic<const TlsFrontend*> frontend{nullptr};
+  // Only the front end's relay connections may use civetweb's loopback port.
+  std::atomic<const http_internal::FrontEnd*> frontend{nullptr};
   // HttpStats, updated from civetweb's threads.
   std::atomic<std::uint64_t> bad_requests{0};
   std::atomic<std::uint64_t> other_errors{0};
@@ -110,7 +114,7 @@ struct HttpServer::Impl {
   mg_context* ctx = nullptr;
   int port = 0;
   sockaddr_in wake_addr{};
-  std::unique_ptr<TlsFrontend> frontend_owner;
+  std::unique_ptr<http_internal::FrontEnd> frontend_owner;
 
   ~Impl() {
     frontend_owner.reset();  // closes relayed connections first
@@ -164,23 +168,24 @@ int BeginRequest(mg_connection* conn) {
   tl_in_request = true;
   const mg_request_info* info = mg_get_request_info(conn);
   auto* shared = static_cast<Shared*>(info->user_data);
-  if (shared->tls) {
-    const TlsFrontend* f = shared->frontend.load();
-    if (f == nullptr || !f->IsRelayPeer(info->remote_addr, info->remote_port)) {
-      // Someone on this host connected to the plaintext side directly.
-      log::Warn("refused a plaintext connection to the TLS server's internal port",
-                {{"remote_addr", info->remote_addr},
-                 {"remote_port", std::to_string(info->remote_port)}});
-      mg_send_http_error(conn, 403, "%s", "this port serves only agent_exporter's TLS front end\n");
-      return 403;
-    }
+  const http_internal::FrontEnd* f = shared->frontend.load();
+  const std::optional<http_internal::ClientAddress> client =
+      f != nullptr ? f->RelayedClient(info->remote_addr, info->remote_port) : std::nullopt;
+  if (!client) {
+    // Someone on this host connected to the internal side directly.
+    log::Warn("refused a connection to the HTTP server's internal port",
+              {{"remote_addr", info->remote_addr},
+               {"remote_port", std::to_string(info->remote_port)}});
+    mg_send_http_error(conn, 403, "%s", "this port serves only agent_exporter's front end\n");
+    return 403;
   }
-  if (const int refused = http_internal::RefuseAmbiguousFraming(conn); refused != 0) {
+  if (const int refused = http_internal::RefuseAmbiguousFraming(conn, client->ip); refused != 0) {
     shared->ambiguous_framing.fetch_add(1, std::memory_order_relaxed);
     return refused;
   }
   // Returning non-zero tells civetweb the request is fully handled (no file serving).
-  return http_internal::ServeRequest(conn, shared->routes, shared->request_timeout_ms);
+  return http_internal::ServeRequest(conn, shared->routes, shared->request_timeout_ms,
+                                     client->ip, client->port);
 }
 
 // Set while mg_start2 runs on this thread: civetweb reports the specific bind failure only
@@ -241,12 +246,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->impl_ = std::make_unique<Impl>();
   server->impl_->shared.request_timeout_ms = options.request_timeout_ms;
-  // With TLS, civetweb serves plaintext on loopback only, behind the front end.
+  // civetweb serves loopback only, behind the front end.
   const std::string public_ports = *ports;
-  if (options.tls) {
-    server->impl_->shared.tls = true;
-    *ports = "127.0.0.1:0";
-  }
+  *ports = std::string(http_internal::FrontEnd::kRelayHost) + ":0";
   for (Route& r : routes) {
     std::string path = r.path;
     if (!server->impl_->shared.routes.emplace(path, std::move(r)).second) {
@@ -257,6 +259,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   const std::string threads = std::to_string(options.threads);
   const std::string timeout = std::to_string(options.request_timeout_ms);
   const std::string idle = std::to_string(std::max(1, options.idle_timeout_ms));
+  const std::string max_head = std::to_string(kMaxHeadBytes);
+  const std::string relay_only =
+      std::string("-0.0.0.0/0,+") + http_internal::FrontEnd::kRelayHost;
   std::vector<const char*> civet_options = {
       "listening_ports", ports->c_str(),
       "num_threads", threads.c_str(),
@@ -265,14 +270,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
       "enable_keep_alive", "yes",
       // Headers and body go out in two writes: with Nagle on, the body waits for the
       // client's delayed ACK (40 ms a request).
-      "tcp_nodelay", "1"};
-  const std::string relay_only = std::string("-0.0.0.0/0,+") + TlsFrontend::kRelayHost;
-  if (options.tls) {
-    // civetweb's loopback port closes a connection from any other address at once, before
-    // a worker reads from it; BeginRequest then checks the exact relay address.
-    civet_options.insert(civet_options.end(), {"access_control_list", relay_only.c_str()});
-  }
-  civet_options.push_back(nullptr);
+      "tcp_nodelay", "1",
+      // The front end hands over heads up to this size; larger ones get civetweb's 400.
+      "max_request_size", max_head.c_str(),
+      // civetweb's loopback port closes a connection from any other address at once,
+      // before a worker reads from it; BeginRequest then checks the exact relay address.
+      "access_control_list", relay_only.c_str(),
+      nullptr};
   mg_callbacks callbacks{};
   callbacks.begin_request = &BeginRequest;
   callbacks.end_request = &EndRequest;
@@ -304,21 +308,24 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   }
   server->impl_->port = bound[0].port;
   server->impl_->wake_addr = WakeAddress(*ports, bound[0].port);
-  if (options.tls) {
-    // public_ports is civetweb syntax: "PORT" (every interface) or "HOST:PORT" (IPv4).
-    const std::size_t colon = public_ports.rfind(':');
-    const std::string host = colon == std::string::npos ? "" : public_ports.substr(0, colon);
-    if (host.find('[') != std::string::npos) {
-      return Error{"cannot listen on " + addr + ": TLS is served on IPv4 addresses only"};
-    }
-    const int public_port = std::stoi(colon == std::string::npos ? public_ports
-                                                                 : public_ports.substr(colon + 1));
-    auto frontend = TlsFrontend::Start(host, public_port, *options.tls, bound[0].port);
-    if (!frontend.ok()) return Error{"cannot listen on " + addr + ": " + frontend.error()};
-    server->impl_->frontend_owner = std::move(frontend.value());
-    server->impl_->shared.frontend.store(server->impl_->frontend_owner.get());
-    server->impl_->port = server->impl_->frontend_owner->port();
+  // public_ports is civetweb syntax: "PORT" (every interface) or "HOST:PORT" (IPv4).
+  const std::size_t colon = public_ports.rfind(':');
+  const std::string host = colon == std::string::npos ? "" : public_ports.substr(0, colon);
+  if (host.find('[') != std::string::npos) {
+    return Error{"cannot listen on " + addr + ": IPv6 addresses are not supported"};
   }
+  const int public_port =
+      std::stoi(colon == std::string::npos ? public_ports : public_ports.substr(colon + 1));
+  http_internal::FrontEndOptions front;
+  front.tls = options.tls;
+  front.head_timeout_ms = options.request_timeout_ms;
+  front.max_connections = options.max_connections;
+  front.max_head_bytes = kMaxHeadBytes;
+  auto frontend = http_internal::FrontEnd::Start(host, public_port, front, bound[0].port);
+  if (!frontend.ok()) return Error{"cannot listen on " + addr + ": " + frontend.error()};
+  server->impl_->frontend_owner = std::move(frontend.value());
+  server->impl_->shared.frontend.store(server->impl_->frontend_owner.get());
+  server->impl_->port = server->impl_->frontend_owner->port();
   log::Info("listening", {{"address", addr},
                           {"port", std::to_string(server->impl_->port)},
                           {"tls", options.tls ? "true" : "false"}});
@@ -333,14 +340,16 @@ int HttpServer::backend_port() const { return ntohs(impl_->wake_addr.sin_port); 
 
 HttpStats HttpServer::http_stats() const {
   const Shared& s = impl_->shared;
-  return {s.bad_requests.load(std::memory_order_relaxed),
-          s.other_errors.load(std::memory_order_relaxed),
-          s.no_request.load(std::memory_order_relaxed),
-          s.ambiguous_framing.load(std::memory_order_relaxed)};
+  const http_internal::FrontEndStats f = impl_->frontend_owner->stats();
+  HttpStats out;
+  out.bad_requests = s.bad_requests.load(std::memory_order_relaxed) + f.bad_requests;
+  out.other_errors = s.other_errors.load(std::memory_order_relaxed);
+  out.no_request = s.no_request.load(std::memory_order_relaxed) + f.no_request;
+  out.ambiguous_framing = s.ambiguous_framing.load(std::memory_order_relaxed);
+  out.too_many_connections = f.refused;
+  return out;
 }
 
-TlsStats HttpServer::tls_stats() const {
-  return impl_->frontend_owner ? impl_->frontend_owner->stats() : TlsStats{};
-}
+TlsStats HttpServer::tls_stats() const { return impl_->frontend_owner->stats().tls; }
 
 }  // namespace agx

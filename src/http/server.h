@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "http/tls_frontend.h"
+#include "http/tls_options.h"
 
 namespace agx {
 
@@ -88,20 +88,24 @@ struct Route {
 };
 
 /// Connections and requests the server turned away before any route saw them: what
-/// civetweb answers itself, and connections that never sent a complete request. Plain
+/// civetweb or the front end answers itself, and connections that never sent a complete
+/// request. Plain
 /// counts since start (the app mirrors them into agent_exporter_http_rejected_total).
 struct HttpStats {
-  /// 400 from civetweb: a malformed, oversized or incomplete request line and headers,
-  /// including headers that did not all arrive within request_timeout (a slow client).
+  /// 400: a malformed, oversized or incomplete request head, including one that did not
+  /// all arrive within request_timeout (a slow client).
   std::uint64_t bad_requests = 0;
   /// Any other status civetweb answered itself (411, 505, …).
   std::uint64_t other_errors = 0;
-  /// Connections closed before a request arrived: idle past request_timeout (a client
-  /// holding a worker thread), or opened and closed by the client (e.g. a TCP probe).
+  /// Connections closed before a request arrived: idle past request_timeout, opened and
+  /// closed by the client (e.g. a TCP probe), or closed to make room for a new one.
   std::uint64_t no_request = 0;
   /// 400 for a request whose body length is ambiguous (framing.h: conflicting
   /// Content-Length, Content-Length with Transfer-Encoding, …); the connection is closed.
   std::uint64_t ambiguous_framing = 0;
+  /// Connections closed at once because max_connections were open, none of them waiting
+  /// for its request head (all busy with requests).
+  std::uint64_t too_many_connections = 0;
 };
 
 struct HttpServerOptions {
@@ -110,9 +114,12 @@ struct HttpServerOptions {
   /// A request head must arrive within it, and then its body within it (slow clients).
   int request_timeout_ms = 30000;
   int idle_timeout_ms = 500;  ///< idle keep-alive connections are closed after it (an idle
-                              ///< connection holds a worker thread)
-  /// Serve HTTPS (tls_frontend.h): civetweb then listens on an ephemeral loopback port
-  /// that only the TLS front end's connections may use, and listen_address is TLS.
+                              ///< connection holds a worker thread); also the time a later
+                              ///< request's head on such a connection has to arrive
+  /// Connections open at once (front_end.h): when reached, the oldest one still waiting
+  /// for its first request head is closed to make room, or the new one if none waits.
+  int max_connections = 256;
+  /// Serve HTTPS on listen_address.
   std::optional<TlsOptions> tls = std::nullopt;
 };
 
@@ -125,13 +132,13 @@ class HttpServer {
                                                    std::vector<Route> routes);
   ~HttpServer();  ///< stops accepting, waits for running handlers
 
-  /// The bound port (useful with port 0); with TLS, the TLS port.
+  /// The bound port (useful with port 0).
   int port() const;
   /// TLS handshakes (zeros without TLS).
   TlsStats tls_stats() const;
   /// Requests and connections refused before routing.
   HttpStats http_stats() const;
-  /// civetweb's own port: port() without TLS, the loopback port behind the front end with it.
+  /// civetweb's own loopback port behind the front end.
   int backend_port() const;
 
  private:

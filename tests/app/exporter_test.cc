@@ -54,7 +54,8 @@ TEST_F(ExporterTest, RefusedConnectionsAreCountedByReason) {
   Start();
   // Exported at 0 from the first scrape on.
   std::string m = Metrics();
-  for (const char* reason : {"bad_request", "other", "no_request", "ambiguous_framing"}) {
+  for (const char* reason :
+       {"bad_request", "other", "no_request", "ambiguous_framing", "too_many_connections"}) {
     EXPECT_EQ(Sample(m, std::string("agent_exporter_http_rejected_total{reason=\"") + reason + "\"}"), 0)
         << reason;
   }

@@ -92,6 +92,15 @@ std::string HttpConnection::ReadUntilClose() {
   return out;
 }
 
+bool HttpConnection::PeekOpen() {
+  if (fd_ < 0 || !buffer_.empty()) {
+    return false;
+  }
+  char c;
+  const ssize_t n = recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 void HttpConnection::Close() {
   if (fd_ >= 0) {
     close(fd_);

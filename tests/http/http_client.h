@@ -49,6 +49,9 @@ class HttpConnection {
   /// Reads raw bytes until the peer closes (or 10 s pass): for replies that are not
   /// well-formed HTTP/1.x.
   std::string ReadUntilClose();
+  /// True while the peer has neither closed the connection nor sent anything (looks
+  /// without waiting or consuming).
+  bool PeekOpen();
   /// Closes the socket now.
   void Close();
 

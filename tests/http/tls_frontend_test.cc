@@ -1,13 +1,15 @@
-// HttpServer with TLS (tls_frontend.h), against the real curl and openssl commands: requests
-// and bodies through TLS, keep-alive, client certificates in each mode, protocol versions,
-// plain HTTP on the TLS port, the loopback port closed to everyone but the front end, the
-// handshake timeout, the connection bound and certificate rotation.
+// HttpServer with TLS (front_end.h, tls_context.h), against the real curl and openssl
+// commands: requests and bodies through TLS, keep-alive, client certificates in each mode,
+// protocol versions, plain HTTP on the TLS port, the loopback port closed to everyone but
+// the front end's relays, the handshake timeout, the connection bound and certificate
+// rotation.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -57,11 +59,11 @@ class TlsServerTest : public ::testing::Test {
     TlsOptions o;
     o.cert_file = certs_.Path("server.crt");
     o.key_file = certs_.Path("server.key");
-    o.handshake_timeout_ms = 2000;
     return o;
   }
 
-  void StartServer(const TlsOptions& tls, int idle_timeout_ms = 500) {
+  void StartServer(const TlsOptions& tls, int idle_timeout_ms = 500, int request_timeout_ms = 2000,
+                   int max_connections = 256) {
     std::vector<Route> routes;
     routes.push_back({"/ping", {"GET"}, [](const HttpRequest&) {
                         return HttpResponse{200, "text/plain", {}, "pong"};
@@ -74,6 +76,8 @@ class TlsServerTest : public ::testing::Test {
     options.listen_address = "127.0.0.1:0";
     options.threads = 4;
     options.idle_timeout_ms = idle_timeout_ms;
+    options.request_timeout_ms = request_timeout_ms;
+    options.max_connections = max_connections;
     options.tls = tls;
     auto s = HttpServer::Start(options, std::move(routes));
     ASSERT_TRUE(s.ok()) << s.error();
@@ -206,26 +210,75 @@ TEST_F(TlsServerTest, ProtocolVersionsAreEnforced) {
   EXPECT_NE(Curl("/ping", "--tlsv1.3").output, "pong");
 }
 
-TEST_F(TlsServerTest, SilentClientsAreCutAtTheHandshakeTimeoutAndConnectionsAreBounded) {
-  TlsOptions o = Options();
-  o.handshake_timeout_ms = 300;
-  o.max_connections = 2;
-  StartServer(o);
+// Connections that never start their handshake are cut at the timeout; at the bound, the
+// oldest of them makes room for a new one instead of the new one being turned away.
+TEST_F(TlsServerTest, SilentClientsAreCutAtTheTimeoutAndTheOldestMakesRoom) {
+  StartServer(Options(), 500, /*request_timeout_ms=*/300, /*max_connections=*/2);
   {
     HttpConnection a(server_->port());
     HttpConnection b(server_->port());
     ASSERT_TRUE(a.connected() && b.connected());
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both accepted
-    HttpConnection c(server_->port());  // the third is closed at once
-    EXPECT_NE(c.ReadResponse(false).error, "");
-    // The silent ones are closed by the server after the handshake timeout.
+    HttpConnection c(server_->port());  // the oldest silent one (a) is closed for it
+    ASSERT_TRUE(c.connected());
     EXPECT_NE(a.ReadResponse(false).error, "");
+    // The others are closed by the server at the timeout.
     EXPECT_NE(b.ReadResponse(false).error, "");
+    EXPECT_NE(c.ReadResponse(false).error, "");
   }
   const TlsStats s = server_->tls_stats();
-  EXPECT_EQ(s.refused, 1u);
-  EXPECT_EQ(s.handshake_failures, 2u);
+  EXPECT_EQ(s.refused, 0u);
+  EXPECT_EQ(s.handshake_failures, 3u);
   EXPECT_EQ(Curl("/ping").output, "pong");
+}
+
+// When every open connection is relayed (serving requests), a new one is closed at once and
+// counted.
+TEST_F(TlsServerTest, ConnectionsBeyondTheBoundAreRefusedWhenNoneIsWaiting) {
+  StartServer(Options(), /*idle_timeout_ms=*/10000, 2000, /*max_connections=*/1);
+  TlsClient busy(server_->port(), certs_.Path("ca.crt"));
+  ASSERT_TRUE(busy.ok());
+  ASSERT_TRUE(busy.Send("GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  ASSERT_THAT(busy.ReadUntil("pong"), ::testing::HasSubstr("pong"));  // relayed, kept alive
+  HttpConnection refused(server_->port());
+  EXPECT_NE(refused.ReadResponse(false).error, "");
+  EXPECT_EQ(server_->tls_stats().refused, 1u);
+  EXPECT_EQ(server_->http_stats().too_many_connections, 1u);
+  // The relayed connection still serves.
+  ASSERT_TRUE(busy.Send("GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  EXPECT_THAT(busy.ReadUntil("pong"), ::testing::HasSubstr("pong"));
+}
+
+// The review's case: 64 idle connections on the TLS port made the front end refuse a
+// valid client at once (64 was the bound), and connections that finished their handshake
+// but sent no request held civetweb's workers. Now they all wait in the front end, and a
+// client with a certificate is served while they are held.
+TEST_F(TlsServerTest, IdleAndSlowClientsDoNotLockOutAValidClient) {
+  TlsOptions o = Options();
+  o.client_auth = TlsOptions::ClientAuth::kRequireAndVerify;
+  o.client_ca_file = certs_.Path("ca.crt");
+  StartServer(o, 500, /*request_timeout_ms=*/20000);
+  std::vector<std::unique_ptr<HttpConnection>> idle;  // never start a handshake
+  for (int i = 0; i < 64; ++i) {
+    idle.push_back(std::make_unique<HttpConnection>(server_->port()));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  std::vector<std::unique_ptr<TlsClient>> quiet;  // handshake, then nothing or half a head
+  for (int i = 0; i < 8; ++i) {
+    quiet.push_back(std::make_unique<TlsClient>(server_->port(), certs_.Path("ca.crt"),
+                                                certs_.Path("client.crt"),
+                                                certs_.Path("client.key")));
+    ASSERT_TRUE(quiet.back()->ok());
+    if (i % 2 == 0) ASSERT_TRUE(quiet.back()->Send("GET /ping HTTP/1.1\r\nHost: x\r\n"));
+  }
+  const std::string mine =
+      "--cert " + certs_.Path("client.crt") + " --key " + certs_.Path("client.key");
+  CommandResult r = Curl("/ping", mine);
+  EXPECT_EQ(r.output, "pong");
+  for (auto& c : idle) EXPECT_TRUE(c->PeekOpen());  // answered while they were held
+  const TlsStats s = server_->tls_stats();
+  EXPECT_EQ(s.refused, 0u);
+  EXPECT_EQ(s.handshake_failures, 0u);
 }
 
 TEST_F(TlsServerTest, ARotatedCertificateIsServedWithoutARestart) {
