@@ -217,7 +217,7 @@ Status Exporter::Start() {
   http_options.idle_timeout_ms = static_cast<int>(config_.web.idle_timeout.count());
   // A connection waiting for its request head costs the front end a socket and its bytes,
   // not a worker thread, so many may wait; relayed ones use three descriptors each.
-  http_options.max_connections = std::max(256, 4 * config_.web.threads);
+  http_options.max_connections = std::max(1024, 16 * config_.web.threads);
   http_options.tls = tls_;
   std::vector<Route> routes;
   routes.push_back({config_.web.telemetry_path, {"GET", "HEAD"},

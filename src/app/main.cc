@@ -29,7 +29,7 @@ agx::Result<Config> LoadOrDefaults(const std::string& path) {
 
 // Raises the soft limit on open files to the hard one, as Go programs such as node_exporter
 // do at start: each connection relayed to civetweb takes three descriptors and the HTTP
-// front end keeps up to max(256, 4 x web.threads) connections per listener, more than
+// front end keeps up to max(1024, 16 x web.threads) connections per listener, more than
 // systemd's default soft limit of 1024 allows for two listeners.
 void RaiseFileLimit() {
   rlimit lim{};

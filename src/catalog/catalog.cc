@@ -142,7 +142,7 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "(400 and closed: conflicting Content-Length values, Content-Length with "
      "Transfer-Encoding, or another body length two parsers could read differently; request "
      "smuggling), "
-     "too_many_connections (closed at once: max(256, 4 x web.threads) connections were open, "
+     "too_many_connections (closed at once: max(1024, 16 x web.threads) connections were open, "
      "all of them busy with requests).",
      kReason, {}, false},
     {I::kAuthRejected, "agent_exporter_auth_rejected_total", T::kCounter, Y::kSelf,

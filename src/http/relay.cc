@@ -14,7 +14,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kBufferBytes = 64 * 1024;  // per direction
+// Per direction: 1024 relayed connections (the default bound) then hold 64 MiB of buffers.
+constexpr std::size_t kBufferBytes = 32 * 1024;
 // A relayed connection with no byte moving either way for this long is closed. civetweb's
 // own request and keep-alive timeouts normally close the backend side much earlier.
 constexpr auto kIdleLimit = std::chrono::minutes(5);

@@ -198,11 +198,12 @@ def _pb_item(signal, it):
     if signal == "logs":
         out = pb_fixed64(1, it["time"]) if it["time"] else b""
         return out + pb_len(5, _pb_value(("s", it["event_name"]))) + _pb_attrs(6, it["attrs"])
-    points = b""
+    parts = []  # joined once: appending to bytes in the loop is quadratic
     for attrs, val in it["points"]:
         p = pb_fixed64(3, 1)
         p += pb_double(4, val) if isinstance(val, float) else tag(6, 1) + struct.pack("<q", val)
-        points += pb_len(1, p + _pb_attrs(7, attrs))
+        parts.append(pb_len(1, p + _pb_attrs(7, attrs)))
+    points = b"".join(parts)
     if it["kind"] == "sum":
         body = points + pb_varint(2, it["temporality"]) + pb_varint(3, 1 if it["monotonic"] else 0)
         return pb_str(1, it["name"]) + pb_len(7, body)
