@@ -38,9 +38,16 @@ std::vector<KnownAlert> MakeKnownAlerts() {
       // Failed runs / runs over `window` > threshold, while runs/s > min_rate.
       {"AgentErrorRateSpike", F | W | T | M, Rule("P1", m5, m5, k0, 0.05, 0, 0.01), 1},
       // P99 over `window` > factor x its value `baseline` earlier and > threshold seconds.
+      // One slow run cannot page: it leaves the window before `for` (>= window) is over.
       {"AgentP99LatencySpike", F | W | B | T | X | M, Rule("P1", m10, m5, h1, 5, 3, 0)},
-      // Tokens/s over `window` > factor x tokens/s over `baseline`, and > threshold tokens/s.
-      {"AgentTokenCostSpike", F | W | B | T | X, Rule("P2", m15, m30, d1, 1, 2, 0), 0, true},
+      // Tokens/s over `window` > factor x tokens/s over `baseline`, and > threshold tokens/s,
+      // while runs/s > min_rate (5.4 runs in 30m: a spike over several runs, not one long run).
+      {"AgentTokenCostSpike", F | W | B | T | X | M, Rule("P2", m15, m30, d1, 1, 2, 0.003), 0,
+       true},
+      // Tokens per run over `window` > factor x the fleet's median tokens per run (agents
+      // with runs/s > min_rate, at least 3 of them), or > threshold tokens per run; while the
+      // agent's runs/s > min_rate. Needs no history of the agent itself.
+      {"AgentTokensPerRunHigh", F | W | T | X | M, Rule("P2", m10, h1, k0, 1e6, 5, 0.0015)},
       // Per tool: non-success / calls over `window` > threshold, non-success/s > min_rate.
       {"AgentToolCallFailureSpike", F | W | T | M, Rule("P2", m5, m5, k0, 0.03, 0, 0.01), 1},
       // Hallucinations per run over `window` > threshold, while runs/s > min_rate.
@@ -53,8 +60,12 @@ std::vector<KnownAlert> MakeKnownAlerts() {
       {"AgentDailyBudgetExceeded", F | W, Rule("P2", m5, d1, k0, 0, 0, 0)},
       // Mean eval score over `window` < threshold, while evaluations/s > min_rate.
       {"AgentQualityScoreLow", F | W | T | M, Rule("P3", m30, h1, k0, 0.7, 0, 0.005), 1},
-      // P95 of tool calls per run over `window` > threshold, while runs/s > min_rate.
+      // P95 of tool calls per run over `window` > threshold, while runs/s > min_rate. One
+      // long run cannot page: it leaves the window before `for` (>= window) is over.
       {"AgentToolCallExplosion", F | W | T | M, Rule("P2", m15, m15, k0, 25, 0, 0)},
+      // (denied + overridden) / human decisions over `window` > threshold, while decisions/s
+      // > min_rate (20 a day). The source article's "5 overrides per 100 investigations".
+      {"AgentHumanOverrideRateHigh", F | W | T | M, Rule("P3", m30, d1, k0, 0.05, 0, 0.00023), 1},
       // Burn-rate pairs (window, baseline) and (6 x window, 6 x baseline), budget 2% / 5%.
       {"AgentRunSLOBurnRatePage", F | W | B | M, Rule("P1", m2, m5, h1, 0, 0, 0.01), 0, true},
       // Burn-rate pairs (window, baseline) and (3 x window, 3 x baseline), budget 10% each.

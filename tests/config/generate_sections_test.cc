@@ -30,7 +30,8 @@ TEST(AlertsConfigTest, DefaultsHaveEveryAlert) {
                   "AgentToolCallFailureSpike", "AgentHallucinationTrend", "AgentToolSelectionDrift",
                   "AgentDailyBudgetExceeded", "AgentQualityScoreLow", "AgentToolCallExplosion",
                   "AgentRunSLOBurnRatePage", "AgentRunSLOBurnRateTicket", "AgentEventsAbsent",
-                  "AgentExporterDown", "AgentExporterRejectingLines"));
+                  "AgentExporterDown", "AgentExporterRejectingLines", "AgentTokensPerRunHigh",
+                  "AgentHumanOverrideRateHigh"));
   for (const auto& [name, rule] : c.alerts.rules) {
     SCOPED_TRACE(name);
     EXPECT_TRUE(rule.enabled);
@@ -184,9 +185,10 @@ struct ErrorCase {
 const ErrorCase kErrors[] = {
     {"unknown alert", "alerts:\n  rules:\n    AgentErrorSpike: {threshold: 1}\n",
      "c.yml:3:5: unknown alert alerts.rules.AgentErrorSpike (known alerts: AgentErrorRateSpike, "
-     "AgentP99LatencySpike, AgentTokenCostSpike, AgentToolCallFailureSpike, "
-     "AgentHallucinationTrend, AgentToolSelectionDrift, AgentDailyBudgetExceeded, "
-     "AgentQualityScoreLow, AgentToolCallExplosion, AgentRunSLOBurnRatePage, "
+     "AgentP99LatencySpike, AgentTokenCostSpike, AgentTokensPerRunHigh, "
+     "AgentToolCallFailureSpike, AgentHallucinationTrend, AgentToolSelectionDrift, "
+     "AgentDailyBudgetExceeded, AgentQualityScoreLow, AgentToolCallExplosion, "
+     "AgentHumanOverrideRateHigh, AgentRunSLOBurnRatePage, "
      "AgentRunSLOBurnRateTicket, AgentEventsAbsent, AgentExporterDown, "
      "AgentExporterRejectingLines)"},
     {"field the alert does not read",

@@ -28,6 +28,7 @@
 namespace agx {
 namespace {
 
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -41,7 +42,8 @@ const char* const kAllAlerts[] = {
     "AgentToolCallFailureSpike", "AgentHallucinationTrend",    "AgentToolSelectionDrift",
     "AgentDailyBudgetExceeded",  "AgentQualityScoreLow",       "AgentToolCallExplosion",
     "AgentRunSLOBurnRatePage",   "AgentRunSLOBurnRateTicket",  "AgentEventsAbsent",
-    "AgentExporterDown",         "AgentExporterRejectingLines"};
+    "AgentExporterDown",         "AgentExporterRejectingLines", "AgentTokensPerRunHigh",
+    "AgentHumanOverrideRateHigh"};
 
 struct Rule {
   std::string group;
@@ -50,9 +52,11 @@ struct Rule {
   std::string for_duration;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
-  std::string Key() const {
-    auto it = labels.find("scope");
-    return name + (it == labels.end() ? "" : "/" + it->second);
+  std::string Key() const {  // alerts with two rules tell them apart by a label
+    for (const char* l : {"scope", "basis"}) {
+      if (auto it = labels.find(l); it != labels.end()) return name + "/" + it->second;
+    }
+    return name;
   }
 };
 
@@ -202,13 +206,14 @@ TEST(RulesTest, EveryAlertIsCompleteAndLinked) {
   // L1/L2 and exporter alerts link to the overview, L3/L4 to the deep dive.
   const std::set<std::string> deep_dive = {"AgentToolCallFailureSpike", "AgentHallucinationTrend",
                                            "AgentToolSelectionDrift", "AgentQualityScoreLow",
-                                           "AgentToolCallExplosion"};
+                                           "AgentToolCallExplosion", "AgentHumanOverrideRateHigh"};
   const std::regex summary_re("^[A-Z][^{}]*\\.$");
   for (const auto& [key, a] : alerts) {
     SCOPED_TRACE(key);
     EXPECT_THAT(a.labels.at("severity"), ::testing::AnyOf("P1", "P2", "P3"));
     for (const auto& [label, value] : a.labels) {
-      EXPECT_TRUE(label == "severity" || (label == "scope" && a.name == "AgentDailyBudgetExceeded"))
+      EXPECT_TRUE(label == "severity" || (label == "scope" && a.name == "AgentDailyBudgetExceeded") ||
+                  (label == "basis" && a.name == "AgentTokensPerRunHigh"))
           << label;
     }
     EXPECT_THAT(a.annotations, ::testing::ElementsAre(
@@ -233,6 +238,9 @@ TEST(RulesTest, EveryAlertIsCompleteAndLinked) {
     if (deep_dive.count(a.name)) {
       EXPECT_THAT(url, StartsWith("http://localhost:3000/d/agx-agent-deep-dive/agent-deep-dive?"
                                   "var-agent_id={{ $labels.agent_id }}"));
+    } else if (a.name == "AgentTokensPerRunHigh") {
+      EXPECT_EQ(url, "http://localhost:3000/d/agx-agent-cost/agent-cost?var-agent_id={{ "
+                     "$labels.agent_id }}");
     } else {
       EXPECT_THAT(url, StartsWith("http://localhost:3000/d/agx-agent-overview/agent-overview"));
     }
@@ -269,6 +277,28 @@ TEST(RulesTest, DefaultExpressionsFollowTheSpecification) {
               StartsWith("agent_id:agent_tokens_consumed:rate30m > 2 * "
                          "agent_id:agent_tokens_consumed:rate1d\n"));
   EXPECT_EQ(a.at("AgentTokenCostSpike").for_duration, "15m");
+  EXPECT_THAT(a.at("AgentTokenCostSpike").expr,  // a spike over several runs, not one
+              EndsWith("and on (agent_id)\nagent_id:agent_requests:rate30m > 0.003"));
+  EXPECT_EQ(a.at("AgentTokensPerRunHigh/fleet").expr,
+            "agent_id:agent_tokens_per_run:ratio_rate1h > on () group_left () (5 * "
+            ":agent_tokens_per_run:median_ratio_rate1h)\n"
+            "and on (agent_id)\n"
+            "agent_id:agent_requests:rate1h > 0.0015");
+  EXPECT_EQ(a.at("AgentTokensPerRunHigh/ceiling").expr,
+            "agent_id:agent_tokens_per_run:ratio_rate1h > 1000000\n"
+            "and on (agent_id)\n"
+            "agent_id:agent_requests:rate1h > 0.0015");
+  EXPECT_EQ(a.at("AgentTokensPerRunHigh/fleet").for_duration, "10m");
+  EXPECT_EQ(a.at("AgentHumanOverrideRateHigh").expr,
+            "agent_id:agent_human_overrides:ratio_rate1d > 0.05\n"
+            "and on (agent_id)\n"
+            "agent_id:agent_human_decisions:rate1d > 0.00023");
+  EXPECT_EQ(a.at("AgentHumanOverrideRateHigh").labels.at("severity"), "P3");
+  const std::string recording = files.at(kRecordingFile);
+  EXPECT_THAT(recording, HasSubstr("quantile(0.5, agent_id:agent_tokens_per_run:ratio_rate1h and "
+                                 "on (agent_id) sum by (agent_id) (rate(agent_requests_total[1h])) "
+                                 "> 0.0015)\n          and on ()\n          count("));
+  EXPECT_THAT(recording, HasSubstr(R"(agent_approvals_total{result=~"denied|overridden"})"));
   EXPECT_THAT(a.at("AgentToolCallFailureSpike").expr,
               StartsWith("agent_id_tool_name:agent_tool_calls_failed:ratio_rate5m > 0.03\n"));
   EXPECT_THAT(a.at("AgentToolSelectionDrift").expr,
@@ -366,7 +396,9 @@ TEST(RulesTest, DisabledAlertsAndTheirRecordsAreAbsent) {
     EXPECT_NE(a.name, "AgentToolSelectionDrift");
     EXPECT_NE(a.name, "AgentDailyBudgetExceeded");
   }
-  EXPECT_EQ(alerts.size(), std::size(kAllAlerts) - 2);  // 15 rules: the budget alert has 2
+  // Every alert is one rule except the budget alert and AgentTokensPerRunHigh (fleet and
+  // ceiling): two each; the budget alert is disabled here.
+  EXPECT_EQ(alerts.size(), std::size(kAllAlerts) - 2 + 1);
   EXPECT_THAT(files.at(kAlertsFile), Not(HasSubstr("AgentToolSelectionDrift")));
   EXPECT_THAT(files.at(kRecordingFile), Not(HasSubstr("share_rate")));
   EXPECT_THAT(files.at(kRecordingFile), Not(HasSubstr("agent_cost_usd")));
@@ -445,7 +477,8 @@ TEST(RulesTest, UsesOnlyCatalogueMetricsAndLabels) {
   const std::set<std::string> keywords = {
       "sum",    "by",     "rate",   "increase", "histogram_quantile",
       "and",    "or",     "unless", "on",       "group_left",
-      "offset", "absent", "up",     "job"};  // up{job=...}: the exporter-down alert
+      "offset", "absent", "up",     "job",      "quantile",
+      "count"};  // up{job=...}: the exporter-down alert
   std::vector<Rule> all = ParseRules(files.at(kRecordingFile));
   for (Rule& r : ParseRules(files.at(kAlertsFile))) all.push_back(std::move(r));
   std::set<std::string> used_records;
@@ -465,6 +498,7 @@ TEST(RulesTest, UsesOnlyCatalogueMetricsAndLabels) {
     static const std::regex by_re("\\b(by|on) \\(([^)]*)\\)");
     for (std::sregex_iterator it(r.expr.begin(), r.expr.end(), by_re), end; it != end; ++it) {
       std::string list = (*it)[2];
+      if (list.empty()) continue;  // on (): a match against a fleet-wide scalar-like vector
       std::size_t start = 0;
       while (start <= list.size()) {
         std::size_t comma = list.find(", ", start);

@@ -37,7 +37,8 @@ ALERTS = [
     "AgentToolCallFailureSpike", "AgentHallucinationTrend", "AgentToolSelectionDrift",
     "AgentDailyBudgetExceeded", "AgentQualityScoreLow", "AgentToolCallExplosion",
     "AgentRunSLOBurnRatePage", "AgentRunSLOBurnRateTicket", "AgentEventsAbsent",
-    "AgentExporterDown", "AgentExporterRejectingLines",
+    "AgentExporterDown", "AgentExporterRejectingLines", "AgentTokensPerRunHigh",
+    "AgentHumanOverrideRateHigh",
 ]
 SEVERITY = {
     "AgentErrorRateSpike": "P1", "AgentP99LatencySpike": "P1", "AgentTokenCostSpike": "P2",
@@ -46,6 +47,7 @@ SEVERITY = {
     "AgentQualityScoreLow": "P3", "AgentToolCallExplosion": "P2",
     "AgentRunSLOBurnRatePage": "P1", "AgentRunSLOBurnRateTicket": "P2",
     "AgentEventsAbsent": "P2", "AgentExporterDown": "P1", "AgentExporterRejectingLines": "P3",
+    "AgentTokensPerRunHigh": "P2", "AgentHumanOverrideRateHigh": "P3",
 }
 
 
@@ -54,6 +56,7 @@ SEVERITY = {
 
 OVERVIEW = "agent-overview"
 DEEP_DIVE = "agent-deep-dive"
+COST = "agent-cost"
 # Dashboard and link query of each alert (the dashboard_url annotation).
 DASHBOARD = {
     "AgentErrorRateSpike": OVERVIEW, "AgentP99LatencySpike": OVERVIEW,
@@ -63,6 +66,7 @@ DASHBOARD = {
     "AgentToolCallExplosion": DEEP_DIVE, "AgentHallucinationTrend": DEEP_DIVE,
     "AgentQualityScoreLow": DEEP_DIVE, "AgentEventsAbsent": OVERVIEW,
     "AgentExporterDown": OVERVIEW, "AgentExporterRejectingLines": OVERVIEW,
+    "AgentTokensPerRunHigh": COST, "AgentHumanOverrideRateHigh": DEEP_DIVE,
 }
 SUMMARY = {
     "AgentErrorRateSpike": "Agent runs are failing at a high rate.",
@@ -79,6 +83,8 @@ SUMMARY = {
     "AgentEventsAbsent": "An active agent stopped sending events.",
     "AgentExporterDown": "The agent_exporter is down.",
     "AgentExporterRejectingLines": "The agent_exporter is rejecting event lines.",
+    "AgentTokensPerRunHigh": "An agent uses far more tokens per run than the others.",
+    "AgentHumanOverrideRateHigh": "Humans overrule the agent often.",
 }
 
 
@@ -159,6 +165,8 @@ def group_latency() -> Group:
         # p99 0.99 s, then every run takes 3.5 s: p99 4.97 s, 5 x its baseline but under 5 s.
         (Agent("faq-bot", runs_per_min=10, latency=[(0.375, 0.5), (0.75, 0.5)]),
          [Anomaly(70, 110, latency=[(3.5, 1.0)])]),
+        # One run every 10 minutes; one takes 60 s: the P99 of one run is that run (volume guard).
+        (Agent("nightly-report", runs_every=10), [Anomaly(80, 81, latency=[(60, 1.0)])]),
     ])
     a = "AgentP99LatencySpike"
     fire = expect(a, {"agent_id": "research-bot"}, DESC[a]("research-bot", "59.2s"))
@@ -200,11 +208,61 @@ def group_token_spike() -> Group:
     s = run(minutes, [
         (Agent("writer-bot", runs_per_min=10), [Anomaly(spike, minutes, token_factor=4)]),
         (Agent("steady-bot", runs_per_min=10), [Anomaly(spike, minutes, token_factor=1.5)]),
+        # Four runs an hour; one legitimate run takes 8x the tokens: its 30m rate is 4.5x the
+        # 24h rate, but a spike is one over several runs (the run-volume guard).
+        (Agent("slow-bot", runs_every=15), [Anomaly(spike, spike + 1, token_factor=8)]),
     ])
     a = "AgentTokenCostSpike"
     fire = expect(a, {"agent_id": "writer-bot"}, DESC[a]("writer-bot", "2k"))
-    return Group("AgentTokenCostSpike: 4x tokens per run after a day of baseline", minutes, s, [
+    return Group("AgentTokenCostSpike: 4x tokens per run after a day of baseline; one long run "
+                 "of a quiet agent stays quiet", minutes, s, [
         at(spike - 6, a), at(spike + 20, a), at(spike + 46, a, fire), at(spike + 60, a, fire),
+    ])
+
+
+def group_runaway_new_agent() -> Group:
+    # Three agents run from t=0 at 3000 tokens a run; at 2h three agents are deployed, with
+    # no history of their own (their series start then).
+    start = 120
+    minutes = start + 91
+    s = run(minutes, [
+        (Agent("support-bot", runs_per_min=4), []),
+        (Agent("research-bot", runs_per_min=3), []),
+        (Agent("coder-bot", runs_per_min=2), []),
+        # Launched with a reasoning loop: 10x the tokens of every run, on two replicas (one run
+        # every 10 minutes each, the second starting 5 minutes later).
+        (Agent("loop-bot", instance="exporter-1:9478", runs_every=10, start=start),
+         [Anomaly(start, minutes, token_factor=10)]),
+        (Agent("loop-bot", instance="exporter-2:9478", runs_every=10, start=start + 5),
+         [Anomaly(start, minutes, token_factor=10)]),
+        # Ordinary usage from its first run.
+        (Agent("fresh-bot", runs_every=5, start=start), []),
+        # One legitimate run of 8x the usual tokens among its first runs.
+        (Agent("marathon-bot", runs_every=5, start=start),
+         [Anomaly(start + 30, start + 31, token_factor=8)]),
+    ])
+    a = "AgentTokensPerRunHigh"
+    fire = expect(a, {"agent_id": "loop-bot", "basis": "fleet"}, DESC[a]("loop-bot", "30k"))
+    spike = "AgentTokenCostSpike"
+    return Group("AgentTokensPerRunHigh: a new agent launched with a loop, no history needed",
+                 minutes, s, [
+        at(start + 10, a), at(start + 25, a), at(start + 45, a, fire), at(start + 60, a, fire),
+        at(start + 90, a, fire), at(start + 60, spike), at(start + 90, spike),
+    ])
+
+
+def group_runaway_ceiling() -> Group:
+    # Two agents: no fleet to compare with; the ceiling (1M tokens per run) still applies.
+    s = run(91, [
+        (Agent("solo-bot", runs_every=5, input_tokens_per_run=1600000,
+               output_tokens_per_run=400000, start=10), []),
+        (Agent("pair-bot", runs_every=5), []),
+    ])
+    a = "AgentTokensPerRunHigh"
+    fire = expect(a, {"agent_id": "solo-bot", "basis": "ceiling"},
+                  DESC[a + "Ceiling"]("solo-bot", "2M"))
+    return Group("AgentTokensPerRunHigh: 2M tokens per run without a fleet: the ceiling", 91, s, [
+        at(20, a), at(60, a, fire), at(90, a, fire),
     ])
 
 
@@ -254,6 +312,8 @@ def group_tool_explosion() -> Group:
     s = run(121, [
         (Agent("coder-bot", runs_per_min=10), [Anomaly(60, 100, tools_per_run=[(30, 1.0)])]),
         (Agent("planner-bot", runs_per_min=10), [Anomaly(60, 100, tools_per_run=[(20, 1.0)])]),
+        # Four runs an hour; one makes 40 tool calls: one long run is not an explosion.
+        (Agent("batch-bot", runs_every=15), [Anomaly(75, 76, tools_per_run=[(40, 1.0)])]),
     ])
     a = "AgentToolCallExplosion"
     fire = expect(a, {"agent_id": "coder-bot"}, DESC[a]("coder-bot", "39.25"))
@@ -314,6 +374,30 @@ def group_drift() -> Group:
                   DESC[a]("support-bot", "issue_refund", "0%"))
     return Group("AgentToolSelectionDrift: refunds routed to unable_to_process", 331, s, [
         at(235, a), at(250, a), at(280, a, fire), at(330, a, fire),
+    ])
+
+
+def group_override() -> Group:
+    minutes = 241
+    s = run(minutes, [
+        # Every run reviewed: 20 decisions a minute on two replicas; from 1h on, one a minute on
+        # each is overruled (overridden on one, denied on the other): 10 %. Over the day so far
+        # the share passes 5 % at 2h.
+        (Agent("triage-bot", instance="exporter-1:9478", runs_per_min=12, review_share=1),
+         [Anomaly(60, minutes, overrides_per_min=1)]),
+        (Agent("triage-bot", instance="exporter-2:9478", runs_per_min=8, review_share=1,
+               override_result="denied"), [Anomaly(60, minutes, overrides_per_min=1)]),
+        # 2.5 %: one of its 20 decisions every 2 minutes.
+        (Agent("steady-bot", runs_per_min=20, review_share=1), [Anomaly(0, minutes, override_every=2)]),
+        # Half its decisions overruled, but one decision every 30 minutes: under the guard.
+        (Agent("rare-bot", runs_every=30, review_share=1), [Anomaly(0, minutes, override_every=60)]),
+    ])
+    a = "AgentHumanOverrideRateHigh"
+    labels = {"agent_id": "triage-bot"}
+    return Group("AgentHumanOverrideRateHigh: 10% of decisions overruled from 1h", minutes, s, [
+        at(115, a), at(145, a),
+        at(160, a, expect(a, labels, DESC[a]("triage-bot", "6.25%"))),
+        at(240, a, expect(a, labels, DESC[a]("triage-bot", "7.5%"))),
     ])
 
 
@@ -436,6 +520,11 @@ EVER = {
     group_slo_page: ("AgentRunSLOBurnRatePage", ["agent_id"], [SUPPORT]),
     group_slo_ticket: ("AgentRunSLOBurnRateTicket", ["agent_id"], [{"agent_id": "ledger-bot"}]),
     group_token_spike: ("AgentTokenCostSpike", ["agent_id"], [{"agent_id": "writer-bot"}]),
+    group_runaway_new_agent: ("AgentTokensPerRunHigh", ["agent_id", "basis"],
+                              [{"agent_id": "loop-bot", "basis": "fleet"}]),
+    group_runaway_ceiling: ("AgentTokensPerRunHigh", ["agent_id", "basis"],
+                            [{"agent_id": "solo-bot", "basis": "ceiling"}]),
+    group_override: ("AgentHumanOverrideRateHigh", ["agent_id"], [{"agent_id": "triage-bot"}]),
     group_budget_agent: ("AgentDailyBudgetExceeded", ["agent_id", "scope"],
                          [{"agent_id": "spender-bot", "scope": "agent"}]),
     group_budget_total: ("AgentDailyBudgetExceeded", ["agent_id", "scope"], [{"scope": "total"}]),
@@ -479,9 +568,10 @@ def ever_test(make, minutes: int, every: int) -> list[str]:
 
 FILES = {
     "errors_test.yml": (1, [group_error_rate, group_latency, group_slo_page, group_slo_ticket]),
-    "cost_test.yml": (1, [group_budget_agent, group_budget_total]),
+    "cost_test.yml": (1, [group_budget_agent, group_budget_total, group_runaway_new_agent,
+                          group_runaway_ceiling]),
     "tools_test.yml": (1, [group_tool_failures, group_tool_explosion, group_drift]),
-    "quality_test.yml": (1, [group_hallucinations, group_quality]),
+    "quality_test.yml": (1, [group_hallucinations, group_quality, group_override]),
     "exporter_test.yml": (1, [group_absent, group_exporter_down, group_rejecting]),
     "token_spike_test.yml": (2, [group_token_spike]),
     "normal_day_test.yml": (2, [group_normal_day]),
@@ -539,6 +629,17 @@ DESC = {
         (f"agent_exporter target {instance} of job agent_exporter cannot be scraped"
          if instance else "agent_exporter has no target in Prometheus")
         + ": agent metrics and alerts are blind.",
+    "AgentTokensPerRunHigh": lambda agent, value:
+        f"Agent {agent} uses {value} tokens per run over the last 1h, more than 5x the median "
+        "of the fleet's agents: look for a reasoning or tool-calling loop, especially in an "
+        "agent deployed recently.",
+    "AgentTokensPerRunHighCeiling": lambda agent, value:
+        f"Agent {agent} uses {value} tokens per run over the last 1h, above the ceiling of "
+        "1000000 tokens per run: look for a reasoning or tool-calling loop.",
+    "AgentHumanOverrideRateHigh": lambda agent, pct:
+        f"Agent {agent}: humans overruled {pct} of the decisions they made on its work (denied "
+        "or overridden) over the last 1d (threshold 5%): review the overridden cases and recent "
+        "prompt, model and tool changes.",
     "AgentExporterRejectingLines": lambda source, pct:
         f"agent_exporter rejects {pct} of the lines from {source} over the last 15m "
         "(threshold 1%): see agent_exporter_events_rejected_total by reason.",

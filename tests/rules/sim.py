@@ -64,6 +64,8 @@ class Sim:
     def __init__(self, minutes: int):
         self.minutes = minutes
         self.series: dict[tuple, list[float]] = {}
+        self.first: dict[tuple, int] = {}  # the minute a series is first exported
+        self.origin = 0  # new series are exported from this minute (the agent's start)
         self.gauges: dict[tuple, list[str]] = {}
 
     def add(self, name: str, labels: dict[str, str], minute: int, amount: float) -> None:
@@ -71,12 +73,13 @@ class Sim:
         incs = self.series.get(key)
         if incs is None:
             incs = self.series[key] = [0.0] * self.minutes
+            self.first[key] = self.origin
         if amount:
             incs[minute] += amount
 
     def touch(self, name: str, labels: dict[str, str]) -> None:
         """Creates a series that stays at 0 (an exported counter nobody has incremented)."""
-        self.add(name, labels, 0, 0)
+        self.add(name, labels, self.origin, 0)
 
     def observe(self, name: str, labels: dict[str, str], buckets: list[float], minute: int,
                 values: list[tuple[float, int]]) -> None:
@@ -98,7 +101,7 @@ class Sim:
         out = []
         for (name, labels), incs in self.series.items():
             if keep(name):
-                out.append((selector(name, labels), encode(incs)))
+                out.append((selector(name, labels), encode(incs, self.first[(name, labels)])))
         for (name, labels), values in self.gauges.items():
             if keep(name):
                 out.append((selector(name, labels), values))
@@ -110,12 +113,13 @@ def selector(name: str, labels: tuple) -> str:
     return f"{name}{{{inner}}}"
 
 
-def encode(incs: list[float]) -> str:
-    """Cumulative values 0, 0+incs[0], ... in expanding notation with maximal linear runs."""
+def encode(incs: list[float], start: int = 0) -> str:
+    """Cumulative values 0, 0+incs[0], ... in expanding notation with maximal linear runs; a
+    series first exported at minute `start` has no samples before it (`_x<start>`)."""
     vals = [0.0]
-    for d in incs:
+    for d in incs[start:]:
         vals.append(vals[-1] + d)
-    tokens = []
+    tokens = [f"_x{start}"] if start else []
     i, n = 0, len(vals)
     while i < n:
         if i == n - 1:
@@ -161,6 +165,9 @@ class Agent:
     hallucination_period: int = 0
     rejected_period: int = 0            # one rejected event line (exporter-wide)
     source: str = "file"                # how the exporter gets the events: file or push
+    start: int = 0                      # the minute the agent sends its first events
+    review_share: float = 0.0           # share of runs a human decides on (approval events)
+    override_result: str = "overridden"  # how an override is recorded: overridden or denied
     seed: int = 1
 
 
@@ -181,6 +188,8 @@ class Anomaly:
     hallucination_every: int = 0        # one hallucination every N minutes
     failure_every: int = 0              # one failed run every N minutes
     silent: bool = False                # the agent sends no events at all
+    override_every: int = 0             # one human decision overridden every N minutes
+    overrides_per_min: int = 0          # human decisions overridden each minute
 
     def active(self, minute: int) -> bool:
         return self.start <= minute < self.end
@@ -213,14 +222,19 @@ def simulate(sim: Sim, agent: Agent, anomalies: list[Anomaly] = ()) -> None:
     base = {"instance": agent.instance, "job": JOB, "agent_id": agent.agent_id}
     model = {**base, "model": agent.model}
     tool_names = sorted(set(agent.tools) | set(agent.rare_tools))
-    # Series the exporter serves from the first event on.
+    # Series the exporter serves from the agent's first event on: an agent that starts late
+    # has no samples before (new series), one that starts at 0 exported zeros from t=0.
+    sim.origin = agent.start
     for status in ("success", "failure"):
         sim.touch("agent_requests_total", {**base, "status": status})
     for tool in tool_names:
         sim.touch("agent_tool_calls_total", {**base, "tool_name": tool, "status": "success"})
     sim.touch("agent_hallucination_total", {**base, "hallucination_type": "factual"})
+    if agent.review_share:
+        for result in ("approved", agent.override_result):
+            sim.touch("agent_approvals_total", {**base, "result": result})
 
-    for m in range(sim.minutes):
+    for m in range(agent.start, sim.minutes):
         block = m // BLOCK_MINUTES
         mid = block * BLOCK_MINUTES + BLOCK_MINUTES // 2
         level = agent.runs_per_min * diurnal(mid, agent.amplitude) * jitter[block]
@@ -293,6 +307,18 @@ def simulate(sim: Sim, agent: Agent, anomalies: list[Anomaly] = ()) -> None:
         sim.observe("agent_eval_score", {**base, "evaluator": agent.evaluator}, SCORE_BUCKETS, m,
                     split(evaluated, scores))
 
+        if agent.review_share:
+            decisions = round(runs * agent.review_share)
+            overridden = 0
+            for a in active:
+                overridden += a.overrides_per_min
+                if a.override_every and (m - a.start) % a.override_every == 0:
+                    overridden += 1
+            overridden = min(overridden, decisions)
+            sim.add("agent_approvals_total", {**base, "result": "approved"}, m, decisions - overridden)
+            sim.add("agent_approvals_total", {**base, "result": agent.override_result}, m,
+                    overridden)
+
         halluc = 1 if m in hallucinations else 0
         for a in active:
             if a.hallucination_every and (m - a.start) % a.hallucination_every == 0:
@@ -306,3 +332,4 @@ def simulate(sim: Sim, agent: Agent, anomalies: list[Anomaly] = ()) -> None:
             sim.add("agent_exporter_events_rejected_total",
                     {"instance": agent.instance, "job": JOB, "source": agent.source,
                      "reason": "invalid_json"}, m, 1 if m in rejected else 0)
+    sim.origin = 0

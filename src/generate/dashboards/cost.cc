@@ -121,6 +121,28 @@ Json AgentCostDashboard(const Config& config) {
     SetStacked(&p);
     b.Add(std::move(p), 12, 8);
   }
+  {
+    // The agent's own tokens per run against the fleet's median (all agents, whatever the
+    // agent selection): what AgentTokensPerRunHigh compares, over its window.
+    constexpr std::string_view kAnyAgent = R"(agent_id=~".+")";
+    const std::string all_tokens = sel("agent_tokens_consumed_total", {kAnyAgent});
+    const std::string all_runs = sel("agent_requests_total", {kAnyAgent});
+    const std::string w = "1h";
+    const std::string per_run_all =
+        SumBy("agent_id", Rate(all_tokens, w)) + " / (" + SumBy("agent_id", Rate(all_runs, w)) + " > 0)";
+    Json p = TimeSeries(
+        "Tokens per run by agent vs fleet median",
+        "Tokens consumed / runs ended per agent over the last hour, and the median of all "
+        "agents' (dashed). AgentTokensPerRunHigh fires for an agent far above the median "
+        "(or above its ceiling), from the agent's first hour: a new agent launched with a "
+        "reasoning loop shows here before it has any history.",
+        "short",
+        {{SumBy("agent_id", Rate(sel("agent_tokens_consumed_total", {kAgentMatch}), w)) + " / (" +
+              SumBy("agent_id", Rate(sel("agent_requests_total", {kAgentMatch}), w)) + " > 0)",
+          "{{agent_id}}"},
+         {"quantile(0.5, " + per_run_all + ")", "fleet median"}});
+    b.Add(std::move(p), 12, 8);
+  }
   b.Add(TimeSeries("Cost per task",
                    "US dollars spent / tasks ended per agent at the current rate "
                    "(agent_cost_usd_total, agent_tasks_total; all models).",

@@ -170,10 +170,27 @@ Json AgentDeepDiveDashboard(const Config& config) {
                  "ops", {{SumBy("recovery_strategy", Rate(recoveries)), "{{recovery_strategy}}"}}),
       12, 8);
   b.Add(TimeSeries("Approvals by result",
-                   "Human approval requests per second by result (approved, denied, timeout) "
+                   "Human decisions per second by result: approved (confirmed), denied (an "
+                   "action refused), overridden (what the agent produced replaced), timeout "
                    "(agent_approvals_total).",
                    "ops", {{SumBy("result", Rate(approvals)), "{{result}}"}}),
         12, 8);
+  {
+    const std::string overruled = sel("agent_approvals_total", {kAgentMatch, R"(result=~"denied|overridden")"});
+    const std::string decided =
+        sel("agent_approvals_total", {kAgentMatch, R"(result=~"approved|denied|overridden")"});
+    Json p = TimeSeries(
+        "Human override rate",
+        "Share of the human decisions on each agent's work that overruled it (denied or "
+        "overridden), over the last day: the source article's \"overrides per 100 "
+        "investigations\". AgentHumanOverrideRateHigh fires above its threshold.",
+        "percentunit",
+        {{SumBy("agent_id", Rate(overruled, "1d")) + " / " + SumBy("agent_id", Rate(decided, "1d")),
+          "{{agent_id}}"}});
+    SetRange(&p, 0, 1);
+    if (auto t = AlertThreshold(config, "AgentHumanOverrideRateHigh")) SetThresholds(&p, {{*t, "red"}});
+    b.Add(std::move(p), 12, 8);
+  }
 
   // L4: business outcomes.
   {

@@ -15,8 +15,12 @@ constexpr std::string_view kRange =
 constexpr std::string_view kToday = "spend since midnight: the panel's time range is now/d";
 constexpr std::string_view kDay = "24 hours whatever the time range: the daily budget window";
 constexpr std::string_view kMonth = "30 days whatever the time range: the monthly spend";
+constexpr std::string_view kPerRun =
+    "1 hour: the window AgentTokensPerRunHigh compares tokens per run over";
+constexpr std::string_view kOverrides =
+    "1 day: the window AgentHumanOverrideRateHigh takes the override share over";
 
-constexpr std::array<FixedWindow, 18> kFixedWindows = {{
+constexpr std::array<FixedWindow, 20> kFixedWindows = {{
     {kOverview, "Spend (selected range)", "$__range", kRange},
     {kOverview, "Spend by agent and model (selected range)", "$__range", kRange},
     {kDeepDive, "Task completion rate (selected range)", "$__range", kRange},
@@ -35,6 +39,8 @@ constexpr std::array<FixedWindow, 18> kFixedWindows = {{
     {kCost, "Spend by model (selected range)", "$__range", kRange},
     {kCost, "Spend by agent (selected range)", "$__range", kRange},
     {kCost, "Unpriced tokens (selected range)", "$__range", kRange},
+    {kCost, "Tokens per run by agent vs fleet median", "1h", kPerRun},
+    {kDeepDive, "Human override rate", "1d", kOverrides},
 }};
 
 std::string_view Title(std::string_view name) {

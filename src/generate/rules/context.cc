@@ -26,8 +26,9 @@ std::string Context::RunbookUrl(std::string_view alert) const {
 }
 
 std::string Context::DashboardUrl(Dashboard which, std::string_view query) const {
-  const std::string_view slug =
-      which == Dashboard::kOverview ? "agent-overview" : "agent-deep-dive";
+  const std::string_view slug = which == Dashboard::kOverview   ? "agent-overview"
+                                : which == Dashboard::kDeepDive ? "agent-deep-dive"
+                                                                : "agent-cost";
   std::string url = config_.alerts.grafana_url + "/d/" + config_.dashboards.uid_prefix + "-" +
                     std::string(slug) + "/" + std::string(slug);
   if (!query.empty()) url += "?" + std::string(query);

@@ -13,7 +13,7 @@
 namespace agx::rules {
 
 /// Which generated Grafana dashboard an alert links to.
-enum class Dashboard { kOverview, kDeepDive };
+enum class Dashboard { kOverview, kDeepDive, kCost };
 
 class Context {
  public:

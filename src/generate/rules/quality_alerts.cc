@@ -55,11 +55,45 @@ void AddQualityScoreLow(const Context& ctx) {
   ctx.AddAlert(kQualityAlerts, std::move(a), Dashboard::kDeepDive, kAgentQuery);
 }
 
+// The source article's first alarm: more than 5 overrides per 100 investigations means the
+// agent's quality is degrading. A human override is an approval answered `denied` (the human
+// refused what the agent wanted to do) or `overridden` (the human replaced what it produced);
+// the share is taken of the human decisions (`approved` too; a `timeout` is none), so with
+// one review per investigation it is overrides per investigation (docs/events.md).
+void AddHumanOverrideRateHigh(const Context& ctx) {
+  const char* name = "AgentHumanOverrideRateHigh";
+  const AlertRuleConfig& c = ctx.Rule(name);
+  if (!c.enabled) return;
+  const std::string w = FormatDuration(c.window);
+  const std::string decisions = ctx.out().Record(
+      kQualityRecords, RecordName("agent_id", "agent_human_decisions", "rate", c.window),
+      "sum by (agent_id) (rate(" +
+          ctx.Sel(MetricId::kApprovals, "", "result=~\"approved|denied|overridden\"") + "[" + w +
+          "]))");
+  const std::string ratio = ctx.out().Record(
+      kQualityRecords, RecordName("agent_id", "agent_human_overrides", "ratio_rate", c.window),
+      "sum by (agent_id) (rate(" +
+          ctx.Sel(MetricId::kApprovals, "", "result=~\"denied|overridden\"") + "[" + w +
+          "]))\n/\n" + decisions);
+  AlertRule a;
+  a.name = name;
+  a.expr = ratio + " > " + FormatNumber(c.threshold) + "\nand on (agent_id)\n" + decisions +
+           " > " + FormatNumber(c.min_rate);
+  a.summary = "Humans overrule the agent often.";
+  a.description =
+      "Agent {{ $labels.agent_id }}: humans overruled {{ $value | humanizePercentage }} of "
+      "the decisions they made on its work (denied or overridden) over the last " +
+      w + " (threshold " + FormatPercent(c.threshold) +
+      "): review the overridden cases and recent prompt, model and tool changes.";
+  ctx.AddAlert(kQualityAlerts, std::move(a), Dashboard::kDeepDive, kAgentQuery);
+}
+
 }  // namespace
 
 void AddQualityAlerts(const Context& ctx) {
   AddHallucinationTrend(ctx);
   AddQualityScoreLow(ctx);
+  AddHumanOverrideRateHigh(ctx);
 }
 
 }  // namespace agx::rules
