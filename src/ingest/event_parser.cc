@@ -365,7 +365,10 @@ constexpr std::string_view kSuccessFailure[] = {"success", "failure"};
 constexpr std::string_view kToolStatus[] = {"success", "failure", "timeout"};
 constexpr std::string_view kStepOutcome[] = {"completed", "tool_call_failed", "hallucination",
                                              "recovery",  "max_steps",        "safety_blocked"};
-constexpr std::string_view kApprovalResult[] = {"approved", "denied", "timeout"};
+// approved: a human accepted (or confirmed after review) what the agent asked or produced;
+// denied / overridden: a human overruled it (docs/events.md, the override rate); timeout: no
+// human decision.
+constexpr std::string_view kApprovalResult[] = {"approved", "denied", "timeout", "overridden"};
 constexpr std::string_view kTaskOutcome[] = {"completed", "failed", "abandoned", "escalated"};
 
 constexpr Rule kRunRules[] = {{F::kStatus, true, kSuccessFailure},

@@ -166,6 +166,39 @@ TEST(EventParserTest, ParsesStepHallucinationRecoveryApproval) {
   EXPECT_EQ(e.result, "denied");
 }
 
+// The override rate (docs/events.md, approval): a human who replaced what the agent produced
+// with their own decision sends result "overridden"; nothing else near it is accepted.
+TEST(EventParserTest, ApprovalResultOverridden) {
+  TestedParser p;
+  AgentEvent e = MustParse(p, R"({"type":"approval","agent_id":"sre-agent","result":"overridden",)"
+                              R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"})");
+  EXPECT_EQ(e.type, EventType::kApproval);
+  EXPECT_EQ(e.agent_id, "sre-agent");
+  EXPECT_EQ(e.result, "overridden");
+  EXPECT_EQ(e.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+
+  // Escaped, it is the same value.
+  e = MustParse(p, R"({"type":"approval","agent_id":"a","result":"overr\u0069dden"})");
+  EXPECT_EQ(e.result, "overridden");
+
+  for (const char* bad : {"override", "overriden", "Overridden", "OVERRIDDEN", "overridden ",
+                          " overridden", "overridden\\u0000", "confirmed", "rejected", ""}) {
+    const std::string line =
+        std::string(R"({"type":"approval","agent_id":"a","result":")") + bad + "\"}";
+    SCOPED_TRACE(line);
+    AgentEvent ev;
+    const ParseError err = p.Parse(line, &ev);
+    if (std::string_view(bad).empty()) {
+      EXPECT_EQ(err.reason, RejectReason::kMissingField);  // an empty required string
+      continue;
+    }
+    EXPECT_EQ(err.reason, RejectReason::kInvalidValue);
+    EXPECT_THAT(std::string(err.detail),
+                ::testing::StartsWith(R"(field "result" must be one of approved, denied, )"
+                                      R"(timeout, overridden (got ")"));
+  }
+}
+
 TEST(EventParserTest, ParsesTaskFeedbackEval) {
   TestedParser p;
   AgentEvent e = MustParse(p, R"({"type":"task","agent_id":"a","task_type":"refund",)"
@@ -205,7 +238,7 @@ TEST(EventParserTest, EveryEnumeratedValueIsAccepted) {
                         "safety_blocked"}) {
     lines.push_back(std::string(R"({"type":"step","agent_id":"a","outcome":")") + s + "\"}");
   }
-  for (const char* s : {"approved", "denied", "timeout"}) {
+  for (const char* s : {"approved", "denied", "timeout", "overridden"}) {
     lines.push_back(std::string(R"({"type":"approval","agent_id":"a","result":")") + s + "\"}");
   }
   for (const char* s : {"completed", "failed", "abandoned", "escalated"}) {

@@ -131,7 +131,8 @@ class EventStream {
     static const std::vector<const char*> kStrategies = {"retry", "fallback_model", "replan"};
     static const std::vector<const char*> kFinish = {"stop", "tool_use", "length"};
     static const std::vector<const char*> kEvaluators = {"llm_judge", "groundedness"};
-    static const std::vector<const char*> kApprovals = {"approved", "approved", "denied", "timeout"};
+    static const std::vector<const char*> kApprovals = {"approved", "approved", "denied", "timeout",
+                                                        "overridden"};
 
     const Agent& agent = Pick(kAgents);
     agent_ = agent.name;

@@ -813,6 +813,45 @@ TEST(PipelineTest, UsageEventsAddTokensAndCostButNoCallAndAreNeverPriced) {
   EXPECT_EQ(Value(s, "agent_exporter_events_total", {"file", "usage"}), 4);
 }
 
+// docs/events.md, approval: one review per investigation; the override rate is
+// (denied + overridden) / (approved + denied + overridden) per agent, timeouts excluded.
+TEST(PipelineTest, ApprovalsAreCountedByResultSoTheOverrideRateCanBeComputed) {
+  Harness h;
+  std::vector<std::string> lines;
+  auto add = [&](std::string_view agent, std::string_view result, int n) {
+    for (int i = 0; i < n; ++i) {
+      lines.push_back(R"({"type":"approval","agent_id":")" + std::string(agent) +
+                      R"(","result":")" + std::string(result) + "\"}");
+    }
+  };
+  add("sre-agent", "approved", 93);  // diagnoses confirmed after review
+  add("sre-agent", "overridden", 5);  // diagnoses replaced by the on-call's own
+  add("sre-agent", "denied", 2);      // remediations the on-call refused to run
+  add("sre-agent", "timeout", 4);     // nobody answered: no human decision
+  add("support-bot", "approved", 10);
+  add("support-bot", "overriden", 1);  // a typo is rejected, never counted as an override
+  const BatchResult r = h.pipeline.Apply(Source::kPush, Views(lines));
+  EXPECT_EQ(r.accepted, 114u);
+  EXPECT_EQ(r.rejected_by_reason[static_cast<std::size_t>(RejectReason::kInvalidValue)], 1u);
+
+  const Snapshot s = h.Collect();
+  constexpr char kApprovals[] = "agent_approvals_total";
+  EXPECT_EQ(Value(s, kApprovals, {"sre-agent", "approved"}), 93);
+  EXPECT_EQ(Value(s, kApprovals, {"sre-agent", "overridden"}), 5);
+  EXPECT_EQ(Value(s, kApprovals, {"sre-agent", "denied"}), 2);
+  EXPECT_EQ(Value(s, kApprovals, {"sre-agent", "timeout"}), 4);
+  EXPECT_EQ(Value(s, kApprovals, {"support-bot", "approved"}), 10);
+  EXPECT_EQ(Value(s, kApprovals, {"support-bot", "overridden"}), std::nullopt);
+  EXPECT_EQ(Value(s, kEvents, {"push", "approval"}), 114);
+  EXPECT_EQ(Value(s, kRejected, {"push", "invalid_value"}), 1);
+
+  // 7 overrides in 100 reviews: over the source article's 5 per 100.
+  const double overrides = *Value(s, kApprovals, {"sre-agent", "denied"}) +
+                           *Value(s, kApprovals, {"sre-agent", "overridden"});
+  const double reviews = overrides + *Value(s, kApprovals, {"sre-agent", "approved"});
+  EXPECT_DOUBLE_EQ(overrides / reviews, 0.07);
+}
+
 TEST(PipelineTest, OtlpBatchesAreLoggedWithTheirSourceAndReplayedAsOtlp) {
   agx::testing::TempDir dir;
   auto wal = MustOpenWal(dir.path());

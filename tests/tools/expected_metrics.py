@@ -24,7 +24,7 @@ ENUMS = {
     ("tool_call", "status"): {"success", "failure", "timeout"},
     ("step", "outcome"): {"completed", "tool_call_failed", "hallucination", "recovery",
                           "max_steps", "safety_blocked"},
-    ("approval", "result"): {"approved", "denied", "timeout"},
+    ("approval", "result"): {"approved", "denied", "timeout", "overridden"},
     ("task", "outcome"): {"completed", "failed", "abandoned", "escalated"},
 }
 REQUIRED = {
