@@ -77,8 +77,9 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
     {I::kRecoveryAttempts, "agent_recovery_attempts_total", T::kCounter, Y::kL3,
      "Recovery attempts after a failed step, by strategy.", kAgentRecovery, {}, false},
     {I::kApprovals, "agent_approvals_total", T::kCounter, Y::kL3,
-     "Human approval requests, by result (approved, denied, timeout).", kAgentResult, {},
-     false},
+     "Human reviews of what the agent asked or produced, by result (approved, denied, "
+     "timeout, overridden); denied and overridden are human overrides.",
+     kAgentResult, {}, false},
     {I::kTasks, "agent_tasks_total", T::kCounter, Y::kL4,
      "Tasks ended, by task type and outcome (completed, failed, abandoned, escalated).",
      kAgentTaskOutcome, {}, false},
