@@ -44,6 +44,51 @@ Problem ReadToolSuccess(const Attributes& a, std::string_view* status) {
   return {};
 }
 
+// A tool decision is a human's only when Claude Code's `source` says the user made it
+// (user_permanent, user_temporary, user_abort, user_reject); config rules and hooks decide
+// on their own. docs/otlp.md, Log events.
+constexpr std::string_view kUserSource = "user_";
+
+/// The approval result of a claude_code.tool_decision record ("approved" or "denied"), or
+/// empty when a rule or a hook made the decision (the record is then dropped as ignored).
+Problem ReadToolDecision(const Attributes& a, std::string_view* result) {
+  std::string_view decision, source;
+  if (Problem p = ReadString(a, {"decision"}, &decision)) return p;
+  if (decision.empty()) return Missing("decision");
+  if (decision != "accept" && decision != "reject") {
+    return {RejectReason::kInvalidValue, "decision", "must be accept or reject"};
+  }
+  if (Problem p = ReadString(a, {"source"}, &source)) return p;
+  if (source.empty()) return Missing("source");
+  if (source.substr(0, kUserSource.size()) != kUserSource) {
+    *result = {};
+    return {};
+  }
+  // An abort or a refusal by the user that says "accept" contradicts itself.
+  if ((source == "user_abort" || source == "user_reject") && decision != "reject") {
+    return {RejectReason::kInvalidValue, "decision",
+            "must be reject when the source is user_abort or user_reject"};
+  }
+  *result = decision == "accept" ? "approved" : "denied";
+  return {};
+}
+
+/// claude_code.tool_decision: the user's decisions become approval events; automatic ones
+/// are dropped (ignored).
+void MapToolDecision(const OtlpConfig& config, const MapLimits& limits, const Attributes& resource,
+                     const LogRecord& r, const ItemRef& ref, MappedBatch* out) {
+  std::string_view result;
+  if (Problem p = ReadToolDecision(r.attributes, &result)) return Reject(out, ref, p);
+  if (result.empty()) return Drop(out, DropReason::kIgnored);
+  const std::size_t start = out->buffer.size();
+  NativeLine line =
+      Begin(out, "approval",
+            CutLabel(AgentId(config, r.attributes, resource), limits.label_value_max_bytes),
+            r.time_ns != 0 ? r.time_ns : r.observed_time_ns, r.trace_id, r.span_id);
+  line.Str("result", result).End();
+  FinishLine(out, start, ref);
+}
+
 void MapLog(const OtlpConfig& config, const MapLimits& limits, const Attributes& resource,
             const LogRecord& r, MappedBatch* out) {
   ++out->items;
@@ -55,6 +100,7 @@ void MapLog(const OtlpConfig& config, const MapLimits& limits, const Attributes&
   const bool request = name == "api_request";
   const bool api_error = name == "api_error";
   const bool tool = name == "tool_result";
+  if (name == "tool_decision") return MapToolDecision(config, limits, resource, r, ref, out);
   if (!request && !api_error && !tool) return Drop(out, DropReason::kUnknownEvent);
 
   const Attributes& a = r.attributes;

@@ -6,8 +6,9 @@
 //
 // - Spans are classified by span rules (span_mapper.h): llm_call, tool_call or run; spans
 //   no rule matches are dropped (not_genai), nested spans of one operation counted once.
-// - Claude Code log events api_request/api_error -> llm_call, tool_result -> tool_call;
-//   other log records are dropped (unknown_event).
+// - Claude Code log events api_request/api_error -> llm_call, tool_result -> tool_call,
+//   tool_decision made by the user -> approval (made by a config rule or a hook: dropped,
+//   ignored); other log records are dropped (unknown_event).
 // - Claude Code metrics claude_code.token.usage / claude_code.cost.usage (sums, delta or
 //   cumulative) -> usage events; other metrics are dropped (unknown_metric).
 // - Tokens and cost of Claude Code come from one source only (OtlpConfig::claude_code_usage):
@@ -41,7 +42,7 @@ enum class DropReason : std::uint8_t {
   kUnsupportedPoint,    ///< mapped metric with a gauge, non-monotonic or histogram point
   kOtherSource,         ///< Claude Code tokens/cost from the source that does not count
   kCumulativeBaseline,  ///< first cumulative point of a series that started before us
-  kIgnored,             ///< span matched by a rule whose event is `ignore`
+  kIgnored,             ///< span a rule ignores; tool decision not made by the user
   kDuplicate,           ///< span of an operation already counted (nested or re-sent)
   kCount,
 };

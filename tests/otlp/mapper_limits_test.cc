@@ -73,10 +73,15 @@ TEST(MapperLimitsTest, LongLabelValuesAreCutBeforeTheyAreCopiedIntoEveryKindOfLi
   const Lines logs = Map(
       mapper, LogRequest(resource, {MakeLog("claude_code.api_request", {{"model", Str(model)}}),
                                     MakeLog("claude_code.tool_result",
-                                            {{"tool_name", Str(tool)}, {"success", Bool(true)}})}));
-  ASSERT_EQ(logs.size(), 2u);
+                                            {{"tool_name", Str(tool)}, {"success", Bool(true)}}),
+                                    MakeLog("claude_code.tool_decision",
+                                            {{"tool_name", Str(tool)},
+                                             {"decision", Str("reject")},
+                                             {"source", Str("user_reject")}})}));
+  ASSERT_EQ(logs.size(), 3u);
   ExpectCut(logs[0], {agent, model}, 2);
   ExpectCut(logs[1], {agent, tool}, 2);
+  ExpectCut(logs[2], {agent}, 1);  // an approval: the tool name is not copied
 
   const Lines usage =
       Map(mapper, MetricRequest(resource, {Sum("claude_code.cost.usage", 1,

@@ -613,13 +613,67 @@ TEST(MapperLogTest, EventNameSources) {
   }
 }
 
+// docs/otlp.md, Log events: a tool decision the user made is a human review of the agent's
+// tool use (an approval event); one a config rule or a hook made is not (dropped, ignored).
+TEST(MapperLogTest, ToolDecisionsOfTheUserAreApprovalsAndAutomaticOnesAreIgnored) {
+  Mapper mapper(Config(), kExporterStart);
+  auto decision = [](std::string_view tool, std::string_view d, std::string_view source) {
+    return MakeLog("claude_code.tool_decision", {{"event.name", Str("tool_decision")},
+                                                 {"tool_name", Str(tool)},
+                                                 {"tool_use_id", Str("toolu_01")},
+                                                 {"decision", Str(d)},
+                                                 {"tool_source", Str("builtin")},
+                                                 {"source", Str(source)}});
+  };
+  LogRecord traced = decision("Bash", "reject", "user_reject");
+  traced.trace_id = Id<32>(kTrace);
+  traced.span_id = Id<16>(kSpan);
+  LogRecord routed_by_name = MakeLog("", {{"event.name", Str("tool_decision")},
+                                          {"decision", Str("accept")},
+                                          {"source", Str("user_temporary")},
+                                          {"gen_ai.agent.name", Str("reviewer-bot")}});
+  routed_by_name.time_ns = 0;  // ts from the observed time
+  MappedBatch b;
+  EXPECT_EQ(Map(mapper,
+                LogRequest({{"service.name", Str("claude-code")}},
+                           {decision("Edit", "accept", "user_temporary"),
+                            decision("Write", "accept", "user_permanent"), traced,
+                            decision("Bash", "reject", "user_abort"),
+                            decision("Edit", "reject", "user_temporary"),
+                            decision("Read", "accept", "config"),
+                            decision("Bash", "reject", "config"),
+                            decision("Bash", "accept", "hook"),
+                            decision("WebFetch", "reject", "hook"),
+                            decision("Bash", "accept", "classifier"),  // not the user's either
+                            routed_by_name}),
+                &b),
+            (Lines{R"({"type":"approval","agent_id":"claude-code","ts":1795319953.25,)"
+                   R"("result":"approved"})",
+                   R"({"type":"approval","agent_id":"claude-code","ts":1795319953.25,)"
+                   R"("result":"approved"})",
+                   R"({"type":"approval","agent_id":"claude-code","ts":1795319953.25,)"
+                   R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7",)"
+                   R"("result":"denied"})",
+                   R"({"type":"approval","agent_id":"claude-code","ts":1795319953.25,)"
+                   R"("result":"denied"})",
+                   R"({"type":"approval","agent_id":"claude-code","ts":1795319953.25,)"
+                   R"("result":"denied"})",
+                   R"({"type":"approval","agent_id":"reviewer-bot","ts":1795319953.999,)"
+                   R"("result":"approved"})"}));
+  EXPECT_EQ(b.items, 11u);
+  EXPECT_EQ(b.rejected, 0u);
+  EXPECT_EQ(Dropped(b, DropReason::kIgnored), 5u);
+  EXPECT_EQ(TotalDropped(b), 5u);
+}
+
 TEST(MapperLogTest, UnknownEventsAreDropped) {
   Mapper mapper(Config(), kExporterStart);
   MappedBatch b;
   EXPECT_TRUE(Map(mapper,
                   LogRequest({}, {MakeLog("claude_code.user_prompt", {{"prompt_length", Int(5)}}),
                                   MakeLog("claude_code.api_refusal", {{"model", Str("m")}}),
-                                  MakeLog("claude_code.tool_decision", {{"tool_name", Str("x")}})}),
+                                  MakeLog("claude_code.permission_mode_changed",
+                                          {{"tool_name", Str("x")}})}),
                   &b)
                   .empty());
   EXPECT_EQ(b.items, 3u);
@@ -679,6 +733,57 @@ TEST(MapperLogTest, InvalidEventsAreRejected) {
        "claude_code.tool_result",
        {{"tool_name", Str("Bash")}, {"success", Int(1)}},
        RejectReason::kWrongType,
+       ""},
+      {"decision missing",
+       "claude_code.tool_decision",
+       {{"tool_name", Str("Bash")}, {"source", Str("user_temporary")}},
+       RejectReason::kMissingField,
+       "log record 'claude_code.tool_decision': decision is missing"},
+      {"decision empty",
+       "claude_code.tool_decision",
+       {{"decision", Str("")}, {"source", Str("config")}},
+       RejectReason::kMissingField,
+       ""},
+      {"decision another word",
+       "claude_code.tool_decision",
+       {{"decision", Str("allow")}, {"source", Str("user_temporary")}},
+       RejectReason::kInvalidValue,
+       "log record 'claude_code.tool_decision': decision must be accept or reject"},
+      {"decision capitalised",
+       "claude_code.tool_decision",
+       {{"decision", Str("Accept")}, {"source", Str("user_temporary")}},
+       RejectReason::kInvalidValue,
+       ""},
+      {"decision unknown, automatic source",
+       "claude_code.tool_decision",
+       {{"decision", Str("maybe")}, {"source", Str("config")}},
+       RejectReason::kInvalidValue,
+       ""},
+      {"decision a boolean",
+       "claude_code.tool_decision",
+       {{"decision", Bool(true)}, {"source", Str("user_temporary")}},
+       RejectReason::kWrongType,
+       ""},
+      {"source missing",
+       "claude_code.tool_decision",
+       {{"decision", Str("accept")}},
+       RejectReason::kMissingField,
+       "log record 'claude_code.tool_decision': source is missing"},
+      {"source an int",
+       "claude_code.tool_decision",
+       {{"decision", Str("accept")}, {"source", Int(1)}},
+       RejectReason::kWrongType,
+       ""},
+      {"user reject that accepts",
+       "claude_code.tool_decision",
+       {{"decision", Str("accept")}, {"source", Str("user_reject")}},
+       RejectReason::kInvalidValue,
+       "log record 'claude_code.tool_decision': decision must be reject when the source is "
+       "user_abort or user_reject"},
+      {"user abort that accepts",
+       "claude_code.tool_decision",
+       {{"decision", Str("accept")}, {"source", Str("user_abort")}},
+       RejectReason::kInvalidValue,
        ""},
   };
   Mapper mapper(Config(), kExporterStart);
