@@ -7,12 +7,13 @@ What it proves (docs/otlp.md is the contract; every expected value is computed h
 the plan, independently of the exporter's code):
   - send.mjs, with the exact SDK packages pinned in package-lock.json, sends GenAI spans
     (chat / text_completion / generate_content, execute_tool, invoke_agent, plus non-GenAI
-    spans), Claude-Code-shaped log events and delta claude_code.* metrics over both
-    http/json and http/protobuf, with and without gzip;
+    spans), Claude-Code-shaped log events (the user's and automatic tool decisions
+    included) and delta claude_code.* metrics over both http/json and http/protobuf, with
+    and without gzip;
   - agent_exporter answers every export with success, and its exposition then holds exactly
     the LLM calls, tokens (semconv input minus cached tokens), cost, tool calls, runs,
-    latency histograms, applied / rejected / dropped item counts and request counts the
-    plan implies;
+    approvals by result (the user's tool decisions), latency histograms, applied /
+    rejected / dropped item counts and request counts the plan implies;
   - exemplars carry the trace and span ids the SDK generated, on the series of the span
     they came from;
   - `otlp.claude_code_usage` counts Claude Code's tokens and cost once: from the log events
@@ -366,10 +367,32 @@ class Planner:
                                "event": {"type": "tool_call", "agent_id": "claude-code",
                                          "tool_name": tool, "status": "success" if ok else "failure",
                                          "duration_ms": float(duration)}})
+        # Tool decisions (docs/otlp.md, Tool decisions): the user's are approvals, accept ->
+        # approved and reject -> denied (a human override); a config rule's or a hook's are
+        # dropped as ignored. Every kind once, then a few more at random.
+        kinds = [("accept", "user_temporary"), ("accept", "user_permanent"),
+                 ("reject", "user_temporary"), ("reject", "user_reject"), ("reject", "user_abort"),
+                 ("accept", "config"), ("reject", "config"), ("accept", "hook"), ("reject", "hook")]
+        picks = kinds + [r.choice(kinds) for _ in range(r.randint(0, 4))]
+        r.shuffle(picks)
+        for i, (decision, source) in enumerate(picks):
+            attrs = {"tool_name": r.choice(CC_TOOLS), "tool_use_id": "toolu_d%d_%d" % (b, i),
+                     "decision": decision, "tool_source": "builtin", "source": source}
+            if i == 0:  # no body, no eventName: routed on claude_code. + event.name
+                record("tool_decision", attrs, body=None)
+            else:
+                record("tool_decision", attrs)
+            if source.startswith("user_"):
+                self.items.append({"signal": "logs", "batch": b, "kind": "event",
+                                   "event": {"type": "approval", "agent_id": "claude-code",
+                                             "result": "approved" if decision == "accept" else "denied"}})
+            else:
+                self.items.append({"signal": "logs", "batch": b, "kind": "drop", "reason": "ignored"})
+        # A decision that is neither accept nor reject is rejected, whoever made it.
+        record("tool_decision", {"tool_name": "Bash", "decision": "allow", "source": "user_temporary"})
+        self.items.append({"signal": "logs", "batch": b, "kind": "reject", "reason": "invalid_value"})
         record("user_prompt", {"prompt_length": "42", "prompt": "<REDACTED>"})
-        record("tool_decision", {"tool_name": "Bash", "decision": "accept", "source": "config"})
-        for _ in range(2):
-            self.items.append({"signal": "logs", "batch": b, "kind": "drop", "reason": "unknown_event"})
+        self.items.append({"signal": "logs", "batch": b, "kind": "drop", "reason": "unknown_event"})
         return [{"resource": CC_RESOURCE, "scope": "com.anthropic.claude_code.events",
                  "records": records}]
 
@@ -508,6 +531,8 @@ class Expect:
                 add("agent_request_duration_seconds_count", (("agent_id", a),), 1)
                 add("agent_request_duration_seconds_sum", (("agent_id", a),), e["duration_ms"] / 1000)
                 from_span("agent_request_duration_seconds_bucket", (("agent_id", a),), e)
+            elif e["type"] == "approval":
+                add("agent_approvals_total", (("agent_id", a), ("result", e["result"])), 1)
             elif e["type"] == "tool_call":
                 lab = (("agent_id", a), ("status", e["status"]), ("tool_name", e["tool_name"]))
                 add("agent_tool_calls_total", lab, 1)
