@@ -6,7 +6,8 @@ when a source below changes:
   - event_parser:  every example line of docs/events.md, plus lines breaking each rule of
                    its "Rejections" table;
   - otlp_json:     tests/otlp/testdata/*.json, each line of collector_file.jsonl, GenAI
-                   spans and Claude Code events / metrics for every mapped route, bad bodies;
+                   spans and Claude Code events (tool decisions too) / metrics for every
+                   mapped route, bad bodies;
   - otlp_protobuf: the same OTLP requests encoded as protobuf by the small OTLP encoder
                    below (opentelemetry-proto v1.11.0 field numbers), plus malformed wire data;
   - gzip:          gzip members (one, two concatenated, empty, truncated, bad CRC, trailing
@@ -220,6 +221,17 @@ def otlp_requests():
         record("tool_result", {"tool_name": "Bash", "success": "true", "duration_ms": "88"}),
         record("tool_result", {"tool_name": "Edit", "success": False}, body=False),
         record("tool_result", {"success": "maybe"})])
+    yield "logs_tool_decision", "logs", logs_request([
+        record("tool_decision", {"tool_name": "Bash", "decision": "accept",
+                                 "source": "user_temporary"}),
+        record("tool_decision", {"tool_name": "Edit", "decision": "reject",
+                                 "source": "user_reject"}, body=False),
+        record("tool_decision", {"tool_name": "Read", "decision": "accept", "source": "config"}),
+        record("tool_decision", {"tool_name": "Bash", "decision": "reject", "source": "hook"}),
+        record("tool_decision", {"tool_name": "Bash", "decision": "accept",
+                                 "source": "user_abort"}),
+        record("tool_decision", {"tool_name": "Bash", "decision": "maybe", "source": "config"}),
+        record("tool_decision", {"tool_name": "Bash", "source": "user_permanent"})])
     evn = record("user_prompt", {"prompt_length": "12"})
     evn["eventName"] = "claude_code.user_prompt"
     evn["traceId"] = TRACE
