@@ -113,7 +113,7 @@ def main():
                 emit(dict(base, type="step", span_id=hexid(16), outcome="hallucination"))
             elif rng.random() < 0.03:
                 emit(dict(base, type="approval", span_id=hexid(16),
-                          result=rng.choice(["approved", "approved", "denied", "timeout"])))
+                          result=rng.choice(["approved", "approved", "denied", "overridden", "timeout"])))
             else:
                 emit(dict(base, type="step", span_id=hexid(16), outcome="completed"))
         task_type = rng.choice(TASK_TYPES)
