@@ -10,7 +10,7 @@
 #include "config/config.h"
 #include "ingest/reject_reason.h"
 #include "otlp/mapper.h"
-#include "otlp/native_line.h"
+#include "ingest/native_line.h"
 #include "otlp/otlp_model.h"
 
 namespace agx::otlp::detail {

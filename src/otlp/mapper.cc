@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "otlp/map_util.h"
-#include "otlp/native_line.h"
+#include "ingest/native_line.h"
 #include "otlp/span_mapper.h"
 
 namespace agx::otlp {

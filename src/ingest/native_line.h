@@ -1,6 +1,6 @@
 #pragma once
 // NativeLine: appends one native agent event (docs/events.md) as a JSON object and a '\n'
-// to a caller-owned string. Used by the OTLP mapper; the lines it writes are then parsed
+// to a caller-owned string. Used by the OTLP and transcript mappers; the lines it writes are then parsed
 // by the native EventParser like any pushed line, so they must be exact JSON:
 // - strings are escaped (quotes, backslashes, every control character), bytes >= 0x80 are
 //   copied as they are (the caller checks UTF-8);
@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace agx::otlp {
+namespace agx {
 
 /// Appends `s` as a JSON string literal, quotes included.
 void AppendJsonString(std::string* out, std::string_view s);
@@ -42,4 +42,4 @@ class NativeLine {
   std::string* out_;
 };
 
-}  // namespace agx::otlp
+}  // namespace agx

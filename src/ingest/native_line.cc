@@ -1,9 +1,9 @@
-#include "otlp/native_line.h"
+#include "ingest/native_line.h"
 
 #include <charconv>
 #include <cmath>
 
-namespace agx::otlp {
+namespace agx {
 namespace {
 
 constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
@@ -122,4 +122,4 @@ NativeLine& NativeLine::Time(std::string_view key, std::uint64_t ns) {
 
 void NativeLine::End() { out_->append("}\n"); }
 
-}  // namespace agx::otlp
+}  // namespace agx
