@@ -32,6 +32,7 @@ constexpr L kSignalCode[] = {"signal", "code"};
 constexpr L kReason[] = {"reason"};
 constexpr L kSignalReason[] = {"signal", "reason"};
 constexpr L kMetricReason[] = {"metric", "reason"};
+constexpr L kFormatReason[] = {"format", "reason"};
 
 constexpr double kRequestBuckets[] = {0.5, 1, 2, 5, 10, 20, 60, 120};
 constexpr double kModelBuckets[] = {0.1, 0.3, 0.5, 1, 2, 5, 10, 20, 60};
@@ -158,6 +159,13 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "non_finite (a NaN or infinite value: the series starts again from 0), non_finite_sum "
      "(a histogram restored without its sum), unknown_metric (metric=\"unknown\").",
      kMetricReason, {}, false},
+    {I::kTranscriptDropped, "agent_exporter_transcript_dropped_total", T::kCounter, Y::kSelf,
+     "Coding-agent transcript lines that carry nothing counted, by format (claude_code, codex) "
+     "and reason: unknown_type (a line type this version does not know, e.g. from a newer "
+     "agent release), ignored (a known type with nothing to count), duplicate (a repeat of "
+     "what was counted: a streamed message seen again, a repeated token total), synthetic "
+     "(made by the agent itself, not an API call) (docs/transcripts.md).",
+     kFormatReason, {}, false},
 }};
 
 }  // namespace

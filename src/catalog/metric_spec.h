@@ -57,6 +57,7 @@ enum class MetricId : std::uint8_t {
   kHttpRejected,
   kAuthRejected,
   kStateRestoreErrors,
+  kTranscriptDropped,
   kCount,  // not a metric
 };
 

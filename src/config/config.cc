@@ -60,6 +60,8 @@ void ResolvePaths(const std::string& config_path, Config* c) {
   const std::filesystem::path base = std::filesystem::path(config_path).parent_path();
   for (std::string& f : c->ingest.files) Resolve(base, &f);
   for (std::string& f : c->otlp.files) Resolve(base, &f);
+  for (std::string& f : c->ingest.transcripts.claude_code.files) Resolve(base, &f);
+  for (std::string& f : c->ingest.transcripts.codex.files) Resolve(base, &f);
   Resolve(base, &c->state.dir);
   Resolve(base, &c->web.bearer_token_file);
 }

@@ -47,8 +47,37 @@ struct WebConfig {
   std::string telemetry_path = "/metrics";
 };
 
+/// One coding agent's session transcripts (`ingest.transcripts.<format>`, docs/transcripts.md).
+struct TranscriptSourceConfig {
+  /// Files to tail: "<dir>/**/*.jsonl" for each configured directory, then the patterns of
+  /// the `ingest.files` entries with this format.
+  std::vector<std::string> files;
+  /// agent_id of the events; "{project}" in it is replaced by the last component of the
+  /// session's working directory.
+  std::string agent_id;
+};
+
+/// Section `ingest.transcripts`: Claude Code and Codex CLI session transcripts.
+struct TranscriptsConfig {
+  TranscriptSourceConfig claude_code{{}, "claude-code"};
+  TranscriptSourceConfig codex{{}, "codex"};
+  /// API messages remembered so that one streamed in several lines, or copied into a
+  /// sub-agent file, is counted once; bounded, oldest forgotten first.
+  std::size_t max_messages = 65536;
+  /// Tool calls waiting for their result; bounded, oldest forgotten first.
+  std::size_t max_pending_tool_calls = 16384;
+  /// Session files with state (the open turn, the model, the last token totals); bounded,
+  /// the least recently written forgotten first.
+  std::size_t max_sessions = 4096;
+  /// Transcript lines carry whole tool results and images: far longer than event lines.
+  std::size_t max_line_bytes = std::size_t{64} << 20;
+  /// For transcript files with no saved position: false = read from the start (the history
+  /// of the sessions still on disk is counted once), true = only what is written from now.
+  bool start_at_end = false;
+};
+
 struct IngestConfig {
-  std::vector<std::string> files;  ///< paths and globs, "-" for stdin
+  std::vector<std::string> files;  ///< native event files: paths and globs, "-" for stdin
   std::chrono::milliseconds poll_interval{250};
   std::size_t max_line_bytes = 1 << 20;
   /// Levels of objects and arrays in a line, its own object included; deeper: invalid_json.
@@ -57,6 +86,7 @@ struct IngestConfig {
   /// found while the body is split, before they are stored.
   std::size_t max_events_per_push = 100000;
   bool start_at_end = false;  ///< for files with no saved position: false = read from start
+  TranscriptsConfig transcripts;
 };
 
 struct StateConfig {
@@ -194,7 +224,8 @@ std::map<std::string, AlertRuleConfig> DefaultAlertRules();
 /// Loads and validates `path`. On failure the error lists every problem found, one per
 /// line, each as "path:line:column: message" (line and column 1-based); a file that cannot
 /// be read gives "path: cannot read: <strerror>". Relative paths in `ingest.files`,
-/// `state.dir` and `web.bearer_token_file` are resolved against the directory of `path`.
+/// `ingest.transcripts`, `otlp.files`, `state.dir` and `web.bearer_token_file` are resolved
+/// against the directory of `path`; a leading "~/" in tailed paths is $HOME.
 /// Thread-safe (no shared state).
 Result<Config> LoadConfig(const std::string& path);
 

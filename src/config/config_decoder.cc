@@ -59,36 +59,17 @@ void DecodeWeb(const Value& v, WebConfig* web, Diagnostics* d) {
   DecodeMapping(v, fields, d);
 }
 
-void DecodeFiles(const Value& v, std::vector<std::string>* files, Diagnostics* d) {
-  std::vector<std::string> out;
-  std::map<std::string, int> seen;  // entry -> line of first occurrence
-  bool ok = true;
-  const bool is_list = ForEachItem(v, d, [&](const Value& item) {
-    std::string s;
-    if (!ReadString(item, d, &s)) {
-      ok = false;
-      return;
-    }
-    if (s.empty()) {
-      d->Add(item.mark(), item.Message("must not be empty"));
-      ok = false;
-      return;
-    }
-    auto [it, inserted] = seen.emplace(s, Line(item.mark()));
-    if (!inserted) {
-      d->Add(item.mark(), item.Message("duplicate entry " + Quoted(s) + " (first at line " +
-                                       std::to_string(it->second) + ")"));
-      ok = false;
-      return;
-    }
-    out.push_back(std::move(s));
-  });
-  if (is_list && ok) *files = std::move(out);
-}
-
-void DecodeIngest(const Value& v, IngestConfig* ingest, Diagnostics* d) {
+void DecodeIngest(const Value& v, IngestConfig* ingest, std::vector<std::string>* otlp_files,
+                  Diagnostics* d) {
+  std::vector<std::string> claude_code_files;
+  std::vector<std::string> codex_files;
   const Field fields[] = {
-      {"files", [&](const Value& x) { DecodeFiles(x, &ingest->files, d); }},
+      {"files",
+       [&](const Value& x) {
+         TailedFiles f{&ingest->files, otlp_files, &claude_code_files, &codex_files};
+         DecodeTailedFiles(x, f, d);
+       }},
+      {"transcripts", [&](const Value& x) { DecodeTranscripts(x, &ingest->transcripts, d); }},
       {"poll_interval", [&](const Value& x) { ReadDuration(x, d, &ingest->poll_interval); }},
       {"max_line_bytes", [&](const Value& x) { ReadSize(x, d, &ingest->max_line_bytes); }},
       {"max_json_depth",
@@ -115,6 +96,11 @@ void DecodeIngest(const Value& v, IngestConfig* ingest, Diagnostics* d) {
        }},
   };
   DecodeMapping(v, fields, d);
+  // Files given a transcript format in ingest.files come after the directories' patterns.
+  auto& t = ingest->transcripts;
+  t.claude_code.files.insert(t.claude_code.files.end(), claude_code_files.begin(),
+                             claude_code_files.end());
+  t.codex.files.insert(t.codex.files.end(), codex_files.begin(), codex_files.end());
 }
 
 void DecodeState(const Value& v, StateConfig* state, Diagnostics* d) {
@@ -360,9 +346,10 @@ void DecodeOtlp(const Value& v, const std::string& file, OtlpConfig* otlp, Diagn
 }  // namespace
 
 void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d) {
+  std::vector<std::string> otlp_files;  // ingest.files entries with format otlp_json
   const Field fields[] = {
       {"web", [&](const Value& x) { DecodeWeb(x, &config->web, d); }},
-      {"ingest", [&](const Value& x) { DecodeIngest(x, &config->ingest, d); }},
+      {"ingest", [&](const Value& x) { DecodeIngest(x, &config->ingest, &otlp_files, d); }},
       {"state", [&](const Value& x) { DecodeState(x, &config->state, d); }},
       {"registry", [&](const Value& x) { DecodeRegistry(x, &config->registry, d); }},
       {"pricing", [&](const Value& x) { DecodePricing(x, &config->pricing, d); }},
@@ -372,6 +359,7 @@ void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d) {
       {"otlp", [&](const Value& x) { DecodeOtlp(x, config->source_path, &config->otlp, d); }},
   };
   DecodeMapping(Value{root, "", YAML::Mark()}, fields, d);
+  config->otlp.files.insert(config->otlp.files.end(), otlp_files.begin(), otlp_files.end());
 }
 
 }  // namespace agx::config_detail

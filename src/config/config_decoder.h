@@ -17,4 +17,21 @@ void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d);
 void DecodeSpanRules(const Value& v, const std::string& file, std::vector<SpanRuleConfig>* out,
                      Diagnostics* d);
 
+/// A list of tailed paths and globs (files_decoder.cc): non-empty strings, no duplicates, a
+/// leading "~/" expanded to $HOME. `*files` is replaced only when the whole list is valid.
+void DecodeFiles(const Value& v, std::vector<std::string>* files, Diagnostics* d);
+
+/// Where `ingest.files` entries go by their format (files_decoder.cc).
+struct TailedFiles {
+  std::vector<std::string>* native;
+  std::vector<std::string>* otlp_json;
+  std::vector<std::string>* claude_code;
+  std::vector<std::string>* codex;
+};
+/// `ingest.files`: each entry a path or glob (native events) or a mapping {path, format}.
+void DecodeTailedFiles(const Value& v, const TailedFiles& out, Diagnostics* d);
+
+/// Section `ingest.transcripts` (files_decoder.cc).
+void DecodeTranscripts(const Value& v, TranscriptsConfig* out, Diagnostics* d);
+
 }  // namespace agx::config_detail

@@ -92,6 +92,7 @@ std::string_view SourceName(Source s) {
     case Source::kFile: return "file";
     case Source::kPush: return "push";
     case Source::kOtlp: return "otlp";
+    case Source::kTranscript: return "transcript";
     case Source::kCount: break;
   }
   return "unknown";
@@ -184,11 +185,16 @@ void Pipeline::OnLines(const FilePosition& after, std::span<const std::string_vi
 
 void Pipeline::OnLinesWithAnnex(const FilePosition& after, std::span<const std::string_view> lines,
                                 std::size_t oversized, std::string_view annex) {
-  BatchResult result;
   std::shared_lock lock(apply_mu_);
-  ApplyLocked(Source::kFile, lines, false, &result);
+  OnLinesLocked(Source::kFile, after, lines, oversized);
   if (annex_ != nullptr && !annex.empty()) annex_->Apply(annex, false);
-  CountRejected(Source::kFile, RejectReason::kLineTooLong, oversized);
+}
+
+void Pipeline::OnLinesLocked(Source source, const FilePosition& after,
+                             std::span<const std::string_view> lines, std::size_t oversized) {
+  BatchResult result;
+  ApplyLocked(source, lines, false, &result);
+  CountRejected(source, RejectReason::kLineTooLong, oversized);
   std::lock_guard pos_lock(positions_mu_);
   auto [it, inserted] = positions_.try_emplace({after.dev, after.ino}, after);
   if (!inserted) {
@@ -199,8 +205,16 @@ void Pipeline::OnLinesWithAnnex(const FilePosition& after, std::span<const std::
 
 void Pipeline::OnFileClosed(const FilePosition& last) {
   std::shared_lock lock(apply_mu_);
+  OnFileClosedLocked(last);
+}
+
+void Pipeline::OnFileClosedLocked(const FilePosition& last) {
   std::lock_guard pos_lock(positions_mu_);
   positions_.erase({last.dev, last.ino});
+}
+
+void Pipeline::AddStateSection(std::string name, StateSection* section) {
+  sections_.emplace_back(std::move(name), section);
 }
 
 Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Source source,
@@ -278,6 +292,7 @@ PersistedState Pipeline::Capture() {
   // Every record appended so far has been applied: appends happen under the shared lock.
   state.wal_seq = wal_ != nullptr ? wal_->last_seq() : wal_seq_;
   if (annex_ != nullptr) state.annex = annex_->Save();
+  for (const auto& [name, section] : sections_) state.sections[name] = section->Save();
   std::lock_guard pos_lock(positions_mu_);
   for (const auto& [id, pos] : positions_) state.files.push_back(pos);
   return state;
@@ -287,6 +302,18 @@ Status Pipeline::Restore(const PersistedState& state) {
   std::unique_lock lock(apply_mu_);
   if (annex_ != nullptr && !state.annex.empty()) {
     if (auto loaded = annex_->Load(state.annex); !loaded.ok()) return loaded;
+  }
+  for (const auto& [name, section] : sections_) {
+    auto saved = state.sections.find(name);
+    if (saved == state.sections.end()) continue;  // a source new in this config starts empty
+    if (auto loaded = section->Load(saved->second); !loaded.ok()) {
+      return Error{"state section " + name + ": " + loaded.error()};
+    }
+  }
+  for (const auto& [name, text] : state.sections) {
+    bool used = false;
+    for (const auto& s : sections_) used = used || s.first == name;
+    if (!used) log::Info("state: section not used by this config, dropped", {{"section", name}});
   }
   const RestoreReport restored = registry_.Restore(state.metrics);
   const TaskWindows::LoadReport windows = windows_.Load(state.windows);

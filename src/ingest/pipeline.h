@@ -24,6 +24,7 @@
 #include "ingest/batch_annex.h"
 #include "ingest/event_mapper.h"
 #include "ingest/reject_reason.h"
+#include "ingest/state_section.h"
 #include "state/state_store.h"
 #include "tail/file_tailer.h"
 
@@ -34,9 +35,10 @@ class TaskWindows;
 class Wal;
 class CounterHandle;
 
-/// Where lines come from: tailed files, POST /v1/events, or OTLP/HTTP (mapped to native
-/// lines by src/otlp). The `source` label of the self metrics.
-enum class Source : std::uint8_t { kFile, kPush, kOtlp, kCount };
+/// Where lines come from: tailed files, POST /v1/events, OTLP/HTTP (mapped to native lines by
+/// src/otlp), or tailed coding-agent transcripts (mapped by src/transcript). The `source`
+/// label of the self metrics.
+enum class Source : std::uint8_t { kFile, kPush, kOtlp, kTranscript, kCount };
 std::string_view SourceName(Source s);
 
 struct LineError {
@@ -79,6 +81,20 @@ class Pipeline final : public TailSink {
   /// ingest; not owned.
   void SetAnnex(BatchAnnex* annex) { annex_ = annex; }
 
+  /// Adds a state section (state_section.h) saved as `name` in the snapshot. Add before
+  /// Restore and any ingest; not owned.
+  void AddStateSection(std::string name, StateSection* section);
+
+  /// The shared apply lock, for a source that maps lines and changes its state section
+  /// while holding it, then applies them with OnLinesLocked: a snapshot then never holds
+  /// the section's changes without the lines' effects and position, or the reverse.
+  std::shared_lock<std::shared_mutex> ApplyLock() { return std::shared_lock(apply_mu_); }
+  /// OnLines for `source`, with ApplyLock() held by the caller.
+  void OnLinesLocked(Source source, const FilePosition& after,
+                     std::span<const std::string_view> lines, std::size_t oversized);
+  /// OnFileClosed with ApplyLock() held by the caller.
+  void OnFileClosedLocked(const FilePosition& last);
+
   /// Counts `n` items rejected before they became lines (e.g. invalid OTLP items).
   void CountRejected(Source source, RejectReason reason, std::size_t n);
 
@@ -110,6 +126,7 @@ class Pipeline final : public TailSink {
   EventMapper mapper_;
   Wal* wal_;
   BatchAnnex* annex_ = nullptr;
+  std::vector<std::pair<std::string, StateSection*>> sections_;  // set before ingest
   std::size_t max_line_bytes_;
   int max_json_depth_;
   std::size_t max_wal_bytes_;

@@ -271,6 +271,11 @@ std::string StateToJson(const PersistedState& state) {
            {"metrics", json{{"families", std::move(families)}}},
            {"windows", WindowsJson(state.windows)}};
   if (!state.annex.empty()) doc["annex"] = state.annex;
+  if (!state.sections.empty()) {
+    json sections = json::object();
+    for (const auto& [name, text] : state.sections) sections[name] = text;
+    doc["sections"] = std::move(sections);
+  }
   try {
     return doc.dump();
   } catch (const json::type_error& e) {
@@ -313,6 +318,14 @@ Result<PersistedState> StateFromJson(std::string_view text) {
     if (auto a = doc.find("annex"); a != doc.end()) {
       if (!a->is_string()) throw DecodeError{"annex: expected a string"};
       st.annex = a->get<std::string>();
+    }
+    // Optional: states written before sections existed have none.
+    if (auto sec = doc.find("sections"); sec != doc.end()) {
+      if (!sec->is_object()) throw DecodeError{"sections: expected an object"};
+      for (const auto& [name, text] : sec->items()) {
+        if (!text.is_string()) throw DecodeError{"sections." + name + ": expected a string"};
+        st.sections[name] = text.get<std::string>();
+      }
     }
   } catch (const DecodeError& e) {
     return Error{e.message};

@@ -9,6 +9,7 @@
 // Thread-safe: stateless apart from the path; Saves in one process are serialized because
 // they share the temporary file name.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ struct PersistedState {
   std::uint64_t wal_seq = 0;
   WindowSnapshot windows;
   std::string annex;  ///< the pipeline annex's state (ingest/batch_annex.h); may be empty
+  /// State sections of tailed sources (ingest/state_section.h), by name.
+  std::map<std::string, std::string> sections;
 };
 
 class StateStore {

@@ -308,7 +308,14 @@ TEST(ConfigTest, ExampleFileSetsEveryKey) {
                           "claude_code_usage:",
                           "max_attributes:",
                           "max_json_depth:",
-                          "max_depth:"}) {
+                          "max_depth:",
+                          "transcripts:",
+                          "claude_code:",
+                          "codex:",
+                          "agent_id:",
+                          "max_messages:",
+                          "max_pending_tool_calls:",
+                          "max_sessions:"}) {
     EXPECT_THAT(text, HasSubstr(key));
   }
 }

@@ -530,7 +530,7 @@ class E2E:
            {r["metric"]["source"]: float(r["value"][1])
             for r in self.query("sum by (source) (agent_exporter_events_total)")},
            # Every source is exported from the start (at 0); nothing came over OTLP here.
-           {**{"file": 0.0, "push": 0.0, "otlp": 0.0},
+           {**{"file": 0.0, "push": 0.0, "otlp": 0.0, "transcript": 0.0},
             **{k: float(v) for k, v in ev.by_source.items()}})
         eq("agent_exporter_events_rejected_total (the one bad line)",
            {(r["metric"]["source"], r["metric"]["reason"]): float(r["value"][1])
