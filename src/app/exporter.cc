@@ -276,20 +276,22 @@ Status Exporter::Start() {
   tail_options.poll_interval = config_.ingest.poll_interval;
   tail_options.max_line_bytes = config_.ingest.max_line_bytes;
   tail_options.start_at_end = config_.ingest.start_at_end;
-  tailer_ = std::make_unique<FileTailer>(tail_options, pipeline_.get());
-  tailer_->Restore(pipeline_->Positions());
-  if (!config_.ingest.files.empty()) {
-    tail_thread_ = std::thread([this] { tailer_->Run(stop_tail_); });
-  }
+  StartTail(tail_options, pipeline_.get());
   TailOptions otlp_tail_options = tail_options;
   otlp_tail_options.patterns = config_.otlp.files;
-  otlp_tailer_ = std::make_unique<FileTailer>(otlp_tail_options, otlp_->file_sink());
-  otlp_tailer_->Restore(pipeline_->Positions());
-  if (!config_.otlp.files.empty()) {
-    otlp_tail_thread_ = std::thread([this] { otlp_tailer_->Run(stop_tail_); });
-  }
+  StartTail(otlp_tail_options, otlp_->file_sink());
   if (store_) snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
   return OkStatus();
+}
+
+void Exporter::StartTail(TailOptions options, TailSink* sink) {
+  if (options.patterns.empty()) return;
+  std::lock_guard lock(scrape_mu_);  // HTTP is up: scrapes read tails_
+  Tail& t = tails_.emplace_back();
+  t.tailer = std::make_unique<FileTailer>(std::move(options), sink);
+  t.tailer->Restore(pipeline_->Positions());
+  FileTailer* tailer = t.tailer.get();
+  t.thread = std::thread([this, tailer] { tailer->Run(stop_tail_); });
 }
 
 void Exporter::Stop() {
@@ -297,11 +299,11 @@ void Exporter::Stop() {
   otlp_http_.reset();
   http_.reset();  // no new pushes or scrapes; waits for in-flight handlers
   stop_tail_.store(true);
-  if (tail_thread_.joinable()) tail_thread_.join();
-  if (otlp_tail_thread_.joinable()) otlp_tail_thread_.join();
+  for (Tail& t : tails_) {
+    if (t.thread.joinable()) t.thread.join();
+  }
   // A last drain of what was written before the signal.
-  if (tailer_ && !config_.ingest.files.empty()) tailer_->Poll();
-  if (otlp_tailer_ && !config_.otlp.files.empty()) otlp_tailer_->Poll();
+  for (Tail& t : tails_) t.tailer->Poll();
   {
     std::lock_guard lock(snapshot_mu_);
     stopped_ = true;

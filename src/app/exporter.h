@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "http/server.h"
 #include "http/tls_options.h"
+#include "tail/file_tailer.h"
 #include "registry/snapshot.h"
 
 namespace agx {
@@ -29,7 +30,6 @@ namespace agx {
 class Registry;
 class TaskWindows;
 class Pipeline;
-class FileTailer;
 class HttpServer;
 class Admission;
 class Authenticator;
@@ -82,8 +82,17 @@ class Exporter {
   void AddChallenges(bool ingest, HttpResponse* r) const;
   void MirrorTlsStats();
   void MirrorHttpStats();
-  void MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotations_seen,
-                       std::uint64_t* truncations_seen);
+  /// One tailed source: its tailer, thread, and the tailer's counts already mirrored into
+  /// agent_exporter_tail_rotations_total (guarded by scrape_mu_).
+  struct Tail {
+    std::unique_ptr<FileTailer> tailer;
+    std::thread thread;
+    std::uint64_t rotations_seen = 0;
+    std::uint64_t truncations_seen = 0;
+  };
+  /// Starts tailing `patterns` into `sink` (nothing when there are none).
+  void StartTail(TailOptions options, TailSink* sink);
+  void MirrorTailStats(Tail* tail);
   /// The reply to an error the HTTP server finds before the handler runs (413, 429).
   HttpResponse PushError(const HttpRequest& req, int status, std::string_view message);
   HttpResponse OtlpError(otlp::Signal signal, const HttpRequest& req, int status,
@@ -99,26 +108,19 @@ class Exporter {
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<Wal> wal_;
   std::unique_ptr<Pipeline> pipeline_;
-  std::unique_ptr<FileTailer> tailer_;
   std::unique_ptr<otlp::OtlpIngest> otlp_;
-  std::unique_ptr<FileTailer> otlp_tailer_;
+  std::vector<Tail> tails_;  // native, OTLP JSON, then transcript files; set in Start
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HttpServer> otlp_http_;  // otlp.listen_address, when set
   std::shared_ptr<Admission> ingest_admission_;  // web.max_concurrent_ingest, all listeners
 
   std::atomic<bool> stop_tail_{false};
   std::atomic<bool> stopping_{false};
-  std::thread tail_thread_;
-  std::thread otlp_tail_thread_;
   std::thread snapshot_thread_;
-  std::mutex scrape_mu_;  // guards the *_seen_ tail counters below (concurrent scrapes)
+  std::mutex scrape_mu_;  // guards the tails' *_seen counters and those below (scrapes)
   std::mutex snapshot_mu_;  // serializes snapshots; guards the condition below
   std::condition_variable snapshot_cv_;
   bool stopped_ = false;
-  std::uint64_t tail_rotations_seen_ = 0;
-  std::uint64_t tail_truncations_seen_ = 0;
-  std::uint64_t otlp_tail_rotations_seen_ = 0;
-  std::uint64_t otlp_tail_truncations_seen_ = 0;
   TlsStats tls_seen_;  // guarded by scrape_mu_
   HttpStats http_seen_;  // guarded by scrape_mu_
   // The last scrape's snapshot, refilled in place by the next one (Registry::CollectInto):

@@ -113,18 +113,17 @@ void Exporter::AddChallenges(bool ingest, HttpResponse* r) const {
 
 // The tailers count rotations themselves; mirror them into the registry's counters.
 // Called from HandleMetrics with scrape_mu_ held.
-void Exporter::MirrorTailStats(const FileTailer& tailer, std::uint64_t* rotations_seen,
-                               std::uint64_t* truncations_seen) {
-  const TailStats st = tailer.stats();
-  if (st.rotations > *rotations_seen) {
+void Exporter::MirrorTailStats(Tail* tail) {
+  const TailStats st = tail->tailer->stats();
+  if (st.rotations > tail->rotations_seen) {
     registry_->Counter(MetricId::kTailRotations, {"rename"})
-        .Inc(static_cast<double>(st.rotations - *rotations_seen));
-    *rotations_seen = st.rotations;
+        .Inc(static_cast<double>(st.rotations - tail->rotations_seen));
+    tail->rotations_seen = st.rotations;
   }
-  if (st.truncations > *truncations_seen) {
+  if (st.truncations > tail->truncations_seen) {
     registry_->Counter(MetricId::kTailRotations, {"truncate"})
-        .Inc(static_cast<double>(st.truncations - *truncations_seen));
-    *truncations_seen = st.truncations;
+        .Inc(static_cast<double>(st.truncations - tail->truncations_seen));
+    tail->truncations_seen = st.truncations;
   }
 }
 
@@ -146,10 +145,7 @@ HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
   windows_->Refresh();
   {
     std::lock_guard lock(scrape_mu_);
-    if (tailer_) MirrorTailStats(*tailer_, &tail_rotations_seen_, &tail_truncations_seen_);
-    if (otlp_tailer_) {
-      MirrorTailStats(*otlp_tailer_, &otlp_tail_rotations_seen_, &otlp_tail_truncations_seen_);
-    }
+    for (Tail& t : tails_) MirrorTailStats(&t);
     if (tls_) MirrorTlsStats();
     MirrorHttpStats();
   }
