@@ -237,6 +237,13 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& name
 /// entries ending in '*'. \return nullptr when none matches; else a pointer into `pricing`.
 const ModelPrice* FindPrice(const std::vector<ModelPrice>& pricing, std::string_view model);
 
+/// What tokens cost at `price` (USD per million tokens), in USD: cache creation tokens are
+/// priced as cache writes. Negative counts (absent fields) count as 0. Shared by every
+/// mapper that prices tokens (the event mapper, the transcript mappers), so the arithmetic
+/// is the same everywhere.
+double PriceTokens(const ModelPrice& price, double input, double output, double cache_read,
+                   double cache_creation);
+
 /// Parses "250ms", "30s", "5m", "1h", "1d", "1w", "1y" and compounds such as "1h30m"
 /// (Prometheus duration syntax: units in decreasing order, each at most once; "0" is zero).
 /// \return false, leaving `*out` unchanged, for anything else (empty, negative, unknown unit).

@@ -26,6 +26,15 @@ const ModelPrice* FindPrice(const std::vector<ModelPrice>& pricing, std::string_
   return best;
 }
 
+double PriceTokens(const ModelPrice& price, double input, double output, double cache_read,
+                   double cache_creation) {
+  auto at = [](double tokens, double usd_per_million) {
+    return tokens > 0 ? tokens * usd_per_million / 1e6 : 0.0;
+  };
+  return at(input, price.input) + at(output, price.output) + at(cache_read, price.cache_read) +
+         at(cache_creation, price.cache_write);
+}
+
 namespace config_detail {
 
 std::vector<ModelPrice> ShippedPrices() {

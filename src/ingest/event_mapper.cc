@@ -12,8 +12,6 @@
 namespace agx {
 namespace {
 
-constexpr double kMillion = 1e6;
-
 std::string_view OrUnknown(std::string_view v) { return v.empty() ? "unknown" : v; }
 
 std::uint64_t NextMapperId() {
@@ -201,20 +199,18 @@ void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex, Updat
   struct Direction {
     std::string_view name;
     double tokens;
-    double ModelPrice::*price;
   };
   const Direction directions[] = {
-      {"input", e.input_tokens, &ModelPrice::input},
-      {"output", e.output_tokens, &ModelPrice::output},
-      {"cache_read", e.cache_read_tokens, &ModelPrice::cache_read},
-      {"cache_creation", e.cache_creation_tokens, &ModelPrice::cache_write},
+      {"input", e.input_tokens},
+      {"output", e.output_tokens},
+      {"cache_read", e.cache_read_tokens},
+      {"cache_creation", e.cache_creation_tokens},
   };
   if (!b.price_known) {
     b.price = FindPrice(pricing_, m);
     b.price_known = true;
   }
   const ModelPrice* price = e.cost_usd >= 0 ? nullptr : b.price;
-  double priced_cost = 0;
   double tokens_total = 0;
   for (std::size_t i = 0; i < std::size(directions); ++i) {
     const Direction& d = directions[i];
@@ -228,7 +224,6 @@ void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex, Updat
                        }),
                 d.tokens);
     }
-    if (price != nullptr) priced_cost += d.tokens * (price->*d.price) / kMillion;
   }
 
   // The event's own cost wins; then the pricing table. A model with neither is never a
@@ -237,7 +232,8 @@ void EventMapper::ApplyLlmCall(const AgentEvent& e, const ExemplarRef& ex, Updat
   if (e.cost_usd >= 0) {
     cost = e.cost_usd;
   } else if (price != nullptr) {
-    cost = priced_cost;
+    cost = PriceTokens(*price, e.input_tokens, e.output_tokens, e.cache_read_tokens,
+                       e.cache_creation_tokens);
   } else if (tokens_total > 0) {
     batch.Inc(registry_.Counter(MetricId::kUnpricedTokens, {m}), tokens_total);
   }
