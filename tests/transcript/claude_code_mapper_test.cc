@@ -1,0 +1,2 @@
+#include <gtest/gtest.h>
+#include "transcript/claude_code_testutil.h"
