@@ -18,6 +18,7 @@
 #include "state/state_store.h"
 #include "state/wal.h"
 #include "tail/file_tailer.h"
+#include "transcript/transcript_ingest.h"
 
 namespace agx {
 namespace {
@@ -192,6 +193,7 @@ Status Exporter::Start() {
           .count());
   // Before Restore: the OTLP ingest's span memory is restored with the metrics.
   otlp_ = std::make_unique<otlp::OtlpIngest>(config_, *registry_, *pipeline_, start_ns);
+  AddTranscriptIngests();
   if (saved) {
     if (auto restored = pipeline_->Restore(*saved); !restored.ok()) {
       return Error{"state in " + config_.state.dir + ": " + restored.error()};
@@ -280,6 +282,7 @@ Status Exporter::Start() {
   TailOptions otlp_tail_options = tail_options;
   otlp_tail_options.patterns = config_.otlp.files;
   StartTail(otlp_tail_options, otlp_->file_sink());
+  StartTranscriptTails(tail_options);
   if (store_) snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
   return OkStatus();
 }
@@ -292,6 +295,35 @@ void Exporter::StartTail(TailOptions options, TailSink* sink) {
   t.tailer->Restore(pipeline_->Positions());
   FileTailer* tailer = t.tailer.get();
   t.thread = std::thread([this, tailer] { tailer->Run(stop_tail_); });
+}
+
+void Exporter::AddTranscriptIngests() {
+  const TranscriptsConfig& c = config_.ingest.transcripts;
+  for (const auto& [format, source] : {std::pair{transcript::Format::kClaudeCode, &c.claude_code},
+                                       std::pair{transcript::Format::kCodex, &c.codex}}) {
+    if (source->files.empty()) continue;
+    transcript::MapperLimits limits;
+    limits.agent_id = source->agent_id;
+    limits.max_messages = c.max_messages;
+    limits.max_pending_tools = c.max_pending_tool_calls;
+    limits.max_files = c.max_sessions;
+    limits.label_value_max_bytes = config_.registry.label_value_max_bytes;
+    limits.pricing = config_.pricing;
+    transcripts_.push_back(std::make_unique<transcript::TranscriptIngest>(
+        *pipeline_, *registry_, format, transcript::MakeMapper(format, std::move(limits))));
+  }
+}
+
+void Exporter::StartTranscriptTails(const TailOptions& base) {
+  const TranscriptsConfig& c = config_.ingest.transcripts;
+  for (auto& ingest : transcripts_) {
+    TailOptions options = base;
+    options.patterns = ingest->format() == transcript::Format::kClaudeCode ? c.claude_code.files
+                                                                           : c.codex.files;
+    options.max_line_bytes = c.max_line_bytes;
+    options.start_at_end = c.start_at_end;
+    StartTail(std::move(options), ingest.get());
+  }
 }
 
 void Exporter::Stop() {

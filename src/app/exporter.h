@@ -1,10 +1,12 @@
 #pragma once
 // Exporter: the running daemon, wired from a Config. Owns the registry, the sliding
-// windows, the state store and WAL, the pipeline, the file tailer and the HTTP server, and
-// starts and stops them in order:
-//   start: access control (--web.config.file, bearer token) -> restore state -> replay WAL
-//          (a new state dir: its first snapshot) -> HTTP (push, OTLP, /metrics; and the optional
-//          OTLP-only listener) -> tail threads (native and OTLP JSON files) -> snapshots
+// windows, the state store and WAL, the pipeline, the OTLP and transcript ingests, the file
+// tailers and the HTTP server, and starts and stops them in order:
+//   start: access control (--web.config.file, bearer token) -> ingests whose state is saved
+//          with the metrics (OTLP span memory, transcript mappers) -> restore state -> replay
+//          WAL (a new state dir: its first snapshot) -> HTTP (push, OTLP, /metrics; and the
+//          optional OTLP-only listener) -> tail threads (native, OTLP JSON and transcript
+//          files) -> snapshots
 //   stop:  HTTP (no new pushes) -> tails (a last drain) -> final snapshot
 // Thread-safe: Start/Stop from one thread; the parts it owns are thread-safe themselves.
 #include <atomic>
@@ -42,6 +44,9 @@ namespace otlp {
 class OtlpIngest;
 enum class Signal : std::uint8_t;
 }  // namespace otlp
+namespace transcript {
+class TranscriptIngest;
+}  // namespace transcript
 
 class Exporter {
  public:
@@ -93,6 +98,10 @@ class Exporter {
   /// Starts tailing `patterns` into `sink` (nothing when there are none).
   void StartTail(TailOptions options, TailSink* sink);
   void MirrorTailStats(Tail* tail);
+  /// Creates the ingest of each configured transcript format (before Restore: their state
+  /// sections are restored with the metrics); StartTranscriptTails starts their tailers.
+  void AddTranscriptIngests();
+  void StartTranscriptTails(const TailOptions& base);
   /// The reply to an error the HTTP server finds before the handler runs (413, 429).
   HttpResponse PushError(const HttpRequest& req, int status, std::string_view message);
   HttpResponse OtlpError(otlp::Signal signal, const HttpRequest& req, int status,
@@ -109,6 +118,9 @@ class Exporter {
   std::unique_ptr<Wal> wal_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<otlp::OtlpIngest> otlp_;
+  /// One per configured coding-agent format (ingest.transcripts); before tails_, which
+  /// feed them, so the tailer threads are gone before these are destroyed.
+  std::vector<std::unique_ptr<transcript::TranscriptIngest>> transcripts_;
   std::vector<Tail> tails_;  // native, OTLP JSON, then transcript files; set in Start
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HttpServer> otlp_http_;  // otlp.listen_address, when set
