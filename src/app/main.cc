@@ -112,6 +112,11 @@ int main(int argc, char** argv) {
   replay->add_option("--format", format, "openmetrics or text")
       ->check(CLI::IsMember({"openmetrics", "text"}))
       ->capture_default_str();
+  std::string replay_input = "native";
+  replay->add_option("--input", replay_input,
+                     "What the files hold: native events, or claude_code / codex transcripts")
+      ->check(CLI::IsMember({"native", "claude_code", "codex"}))
+      ->capture_default_str();
   replay->add_option("files", replay_files, "Event files (JSON lines)")->required();
 
   std::vector<std::string> explain_files;
@@ -164,7 +169,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     auto fmt = format == "text" ? agx::ExpositionFormat::kText : agx::ExpositionFormat::kOpenMetrics;
-    return agx::RunReplay(*config, fmt, replay_files, std::cout, std::cerr);
+    const auto input = replay_input == "claude_code" ? agx::ReplayInput::kClaudeCode
+                       : replay_input == "codex"     ? agx::ReplayInput::kCodex
+                                                     : agx::ReplayInput::kNative;
+    return agx::RunReplay(*config, fmt, replay_files, std::cout, std::cerr, input);
   }
   if (*explain) {
     auto config = LoadOrDefaults(config_file);

@@ -1,6 +1,7 @@
 #include "app/replay.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "ingest/pipeline.h"
 #include "registry/registry.h"
 #include "registry/sliding_window.h"
+#include "transcript/transcript_ingest.h"
 
 namespace agx {
 namespace {
@@ -36,10 +38,26 @@ class ReadBuffer {
   std::size_t size_;
 };
 
+/// Sum of the samples of counter `family` whose label `label` is `value`.
+double SumWhere(const Snapshot& snap, std::string_view family, std::string_view label,
+                std::string_view value) {
+  const FamilySnapshot* f = snap.Find(family);
+  if (f == nullptr) return 0;
+  double sum = 0;
+  for (std::size_t i = 0; i < f->label_names.size(); ++i) {
+    if (f->label_names[i] != label) continue;
+    for (const SeriesSnapshot& s : f->series) {
+      if (s.label_values[i] == value) sum += s.value;
+    }
+  }
+  return sum;
+}
+
 }  // namespace
 
 int RunReplay(const Config& config, ExpositionFormat format,
-              const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+              const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
+              ReplayInput input) {
   RegistryOptions options;
   options.series_limit = config.registry.series_limit;
   options.max_series = config.registry.max_series;
@@ -49,6 +67,27 @@ int RunReplay(const Config& config, ExpositionFormat format,
   TaskWindows windows(registry, config.registry.window);
   Pipeline pipeline(registry, windows, config, nullptr);
   registry.Gauge(MetricId::kBuildInfo, {AGX_VERSION, AGX_REVISION}).Set(1);
+  // Transcripts go through the same ingest as when tailed (mapper, then pipeline), so a
+  // replay counts them exactly as `serve` would.
+  std::unique_ptr<transcript::TranscriptIngest> transcripts;
+  if (input != ReplayInput::kNative) {
+    const auto fmt = input == ReplayInput::kClaudeCode ? transcript::Format::kClaudeCode
+                                                       : transcript::Format::kCodex;
+    const TranscriptsConfig& c = config.ingest.transcripts;
+    transcript::MapperLimits limits;
+    limits.agent_id = fmt == transcript::Format::kClaudeCode ? c.claude_code.agent_id
+                                                              : c.codex.agent_id;
+    limits.max_messages = c.max_messages;
+    limits.max_pending_tools = c.max_pending_tool_calls;
+    limits.max_files = c.max_sessions;
+    limits.label_value_max_bytes = config.registry.label_value_max_bytes;
+    limits.pricing = config.pricing;
+    transcripts = std::make_unique<transcript::TranscriptIngest>(
+        pipeline, registry, fmt, transcript::MakeMapper(fmt, std::move(limits)));
+  }
+  const Source source = transcripts ? Source::kTranscript : Source::kFile;
+  const std::size_t max_line_bytes =
+      transcripts ? config.ingest.transcripts.max_line_bytes : config.ingest.max_line_bytes;
 
   int exit_code = 0;
   std::size_t total_lines = 0, accepted = 0, rejected = 0;
@@ -74,8 +113,20 @@ int RunReplay(const Config& config, ExpositionFormat format,
       continue;
     }
     std::size_t line_no = 0;
+    FilePosition position{path, 0, 0, 0};
+    if (struct stat st{}; ::fstat(fd, &st) == 0) {
+      position.dev = static_cast<std::uint64_t>(st.st_dev);
+      position.ino = static_cast<std::uint64_t>(st.st_ino);
+    }
+    std::uint64_t read_bytes = 0;  // of the file so far
     auto flush = [&] {
       if (views.empty()) return;
+      if (transcripts) {
+        transcripts->OnLines(position, views, 0);
+        views.clear();
+        view_line_nos.clear();
+        return;
+      }
       BatchResult r = pipeline.Apply(Source::kFile, views, true);
       accepted += r.accepted;
       rejected += r.rejected;
@@ -98,7 +149,7 @@ int RunReplay(const Config& config, ExpositionFormat format,
     };
     std::size_t held = 0;       // bytes of an unterminated line at the start of buf
     bool skipping = false;      // inside a line longer than the buffer may grow
-    const std::size_t max_buf = std::max(kChunk, config.ingest.max_line_bytes + 2);
+    const std::size_t max_buf = std::max(kChunk, max_line_bytes + 2);
     bool read_error = false;
     while (true) {
       if (held == buf.size()) {
@@ -118,6 +169,7 @@ int RunReplay(const Config& config, ExpositionFormat format,
         break;
       }
       if (n == 0) break;
+      read_bytes += static_cast<std::uint64_t>(n);
       const char* p = buf.data();
       const char* end = buf.data() + held + static_cast<std::size_t>(n);
       const char* scan = buf.data() + held;
@@ -126,7 +178,7 @@ int RunReplay(const Config& config, ExpositionFormat format,
         if (skipping) {
           skipping = false;
           ++line_no;
-          pipeline.CountRejected(Source::kFile, RejectReason::kLineTooLong, 1);
+          pipeline.CountRejected(source, RejectReason::kLineTooLong, 1);
           ++rejected;
           ++by_reason[static_cast<std::size_t>(RejectReason::kLineTooLong)];
         } else {
@@ -135,19 +187,34 @@ int RunReplay(const Config& config, ExpositionFormat format,
         p = scan = e + 1;
       }
       // The views point into buf: apply them before the tail moves to the front.
+      position.offset = read_bytes - static_cast<std::uint64_t>(end - p);
       flush();
       held = skipping ? 0 : static_cast<std::size_t>(end - p);
       if (held > 0 && p != buf.data()) std::memmove(buf.data(), p, held);
     }
     ::close(fd);
     if (!read_error && held > 0 && !skipping) take(std::string_view(buf.data(), held));
+    position.offset = read_bytes;
     flush();
     total_lines += line_no;
   }
   windows.Refresh();
   std::string body;
-  WriteExposition(registry.Collect(), format, &body);
+  const Snapshot snap = registry.Collect();
+  WriteExposition(snap, format, &body);
   out << body;
+  if (transcripts) {
+    accepted = static_cast<std::size_t>(
+        SumWhere(snap, "agent_exporter_events_total", "source", "transcript"));
+    rejected = static_cast<std::size_t>(
+        SumWhere(snap, "agent_exporter_events_rejected_total", "source", "transcript"));
+    err << "replay: " << files.size() << " file(s), " << total_lines << " line(s), " << accepted
+        << " event(s) applied, " << rejected << " line(s) rejected, "
+        << static_cast<std::size_t>(SumWhere(snap, "agent_exporter_transcript_dropped_total",
+                                             "format", FormatName(transcripts->format())))
+        << " line(s) with nothing to count\n";
+    return exit_code;
+  }
   err << "replay: " << files.size() << " file(s), " << accepted << " event(s) applied, "
       << rejected << " line(s) rejected";
   for (std::size_t i = 1; i < kRejectReasonCount; ++i) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The command line: --version, check-config (exit codes and file:line errors), replay's
-# exit code for an unreadable file, explain-otlp, and the README metric table kept in sync.
+# exit code for an unreadable file, replay of a transcript, explain-otlp, and the README metric table kept in sync.
 set -euo pipefail
 bin=$1 root=$2
 tmp=$(mktemp -d)
@@ -24,6 +24,24 @@ set -e
 grep -q 'agent_requests_total{agent_id="a",status="success"} 1' "$tmp/out" || fail "readable file not applied"
 grep -q "cannot read $tmp/missing.jsonl" "$tmp/err" || fail "no error for the missing file"
 tail -n1 "$tmp/out" | grep -qx '# EOF' || fail "no # EOF"
+
+# replay --input claude_code: a transcript is mapped as when tailed (one call for a message
+# streamed as two lines, its tool call failed by its result, an unknown line type dropped);
+# an unknown --input is refused.
+cat > "$tmp/session.jsonl" <<'JSONL'
+{"type":"user","sessionId":"s1","cwd":"/w/p","timestamp":"2026-01-01T00:00:00.000Z","message":{"role":"user","content":"hi"}}
+{"type":"assistant","sessionId":"s1","cwd":"/w/p","timestamp":"2026-01-01T00:00:01.000Z","message":{"id":"msg_1","model":"claude-sonnet-4-5","role":"assistant","content":[{"type":"tool_use","id":"tu_1","name":"Bash","input":{}}],"stop_reason":null,"usage":{"input_tokens":10,"output_tokens":1,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}
+{"type":"assistant","sessionId":"s1","cwd":"/w/p","timestamp":"2026-01-01T00:00:02.000Z","message":{"id":"msg_1","model":"claude-sonnet-4-5","role":"assistant","content":[{"type":"tool_use","id":"tu_1","name":"Bash","input":{}}],"stop_reason":"tool_use","usage":{"input_tokens":10,"output_tokens":5,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}
+{"type":"user","sessionId":"s1","cwd":"/w/p","timestamp":"2026-01-01T00:00:03.000Z","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"tu_1","is_error":true,"content":"exit 1"}]}}
+{"type":"a-line-type-from-2030","sessionId":"s1"}
+JSONL
+"$bin" replay --input claude_code --format text "$tmp/session.jsonl" > "$tmp/out" 2> "$tmp/err" || fail "replay --input claude_code"
+grep -q 'agent_llm_calls_total{agent_id="claude-code",model="claude-sonnet-4-5",status="success"} 1' "$tmp/out" || { cat "$tmp/out"; fail "streamed message not counted once"; }
+grep -q 'agent_tokens_consumed_total{agent_id="claude-code",model="claude-sonnet-4-5",direction="output"} 5' "$tmp/out" || fail "output tokens not the final usage"
+grep -q 'agent_tool_calls_total{agent_id="claude-code",tool_name="Bash",status="failure"} 1' "$tmp/out" || fail "failed tool call"
+grep -q 'agent_exporter_transcript_dropped_total{format="claude_code",reason="unknown_type"} 1' "$tmp/out" || fail "unknown line type not dropped"
+grep -q "replay: 1 file(s), 5 line(s)" "$tmp/err" || { cat "$tmp/err"; fail "replay summary"; }
+if "$bin" replay --input bogus "$tmp/ok.jsonl" > /dev/null 2>&1; then fail "--input bogus accepted"; fi
 
 # explain-otlp: a span becomes an event under a user rule, a bad line is reported with its
 # file:line and exit 1, the other lines are still explained; JSON has one object per span.
