@@ -96,7 +96,10 @@ std::string_view ClaudeCodeMapper::Label(std::string_view s) const {
 }
 
 std::string_view ClaudeCodeMapper::Agent(const FileState& f) {
-  if (!per_project_) return limits_.agent_id.empty() ? "unknown" : limits_.agent_id;
+  if (!per_project_) {
+    if (limits_.agent_id.empty()) return "unknown";
+    return limits_.agent_id;  // (a ?: of a literal and the string would return a temporary)
+  }
   agent_.clear();
   std::string_view t = limits_.agent_id;
   for (std::size_t at; (at = t.find("{project}")) != std::string_view::npos;) {
