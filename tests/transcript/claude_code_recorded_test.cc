@@ -10,8 +10,14 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "config/config.h"
+#include "ingest/pipeline.h"
+#include "registry/registry.h"
+#include "registry/sliding_window.h"
 #include "transcript/claude_code_testutil.h"
 
 namespace agx::transcript {
@@ -58,7 +64,12 @@ Totals Expected(const nlohmann::json& truth) {
     ++t.tools[{name.get<std::string>(),
                truth["tool_results"][id].get<bool>() ? "failure" : "success"}];
   }
-  for (const auto& r : truth["runs"]) ++t.runs[r["is_error"].get<bool>() ? "failure" : "success"];
+  // One run per `claude -p` invocation, failed when the CLI said so; an invocation the user
+  // interrupted is no run (docs/transcripts.md, "Runs"), though the CLI calls it an error.
+  for (const auto& r : truth["runs"]) {
+    if (r.value("interrupted", false)) continue;
+    ++t.runs[r["is_error"].get<bool>() ? "failure" : "success"];
+  }
   return t;
 }
 
@@ -108,6 +119,147 @@ TEST(ClaudeCodeRecordedTest, CountsEqualWhatTheApiSent) {
   const Totals got = Sum(feed.events);
   EXPECT_EQ(got, Expected(truth));
   EXPECT_TRUE(got.cost.empty()) << "no usage growth expected: the CLI writes final usage";
+}
+
+// The recording shows what the mapper has to get right; a fresh recording (the live test)
+// must show it too, or it proves less than it claims.
+TEST(ClaudeCodeRecordedTest, RecordingHasEveryCase) {
+  const nlohmann::json truth = Truth();
+  const auto files = Recording();
+  bool subagent = false;
+  std::map<std::string, int> lines_by_id;
+  for (const FileLines& f : files) {
+    subagent |= f.path.string().find("/subagents/") != std::string::npos;
+    for (const std::string& line : f.lines) {
+      const auto j = nlohmann::json::parse(line);
+      if (j.value("type", "") == "assistant" && j["message"].contains("id")) {
+        ++lines_by_id[j["message"]["id"].get<std::string>()];
+      }
+    }
+  }
+  EXPECT_TRUE(subagent) << "no subagents/*.jsonl file";
+  EXPECT_TRUE(std::any_of(lines_by_id.begin(), lines_by_id.end(),
+                          [](const auto& kv) { return kv.second > 1; }))
+      << "no streamed message written on several lines";
+  int tool_errors = 0, interrupted = 0, failed_runs = 0;
+  for (const auto& [id, is_error] : truth["tool_results"].items()) tool_errors += is_error.get<bool>();
+  for (const auto& r : truth["runs"]) {
+    interrupted += r.value("interrupted", false);
+    failed_runs += !r.value("interrupted", false) && r["is_error"].get<bool>();
+  }
+  EXPECT_GE(tool_errors, 1);
+  EXPECT_GE(interrupted, 1);
+  EXPECT_GE(failed_runs, 1);
+  EXPECT_GE(truth["errors"].size(), 1u) << "no failed API attempt";
+}
+
+// Every line has exactly one outcome: it produced events, or it was dropped for one reason.
+// The duplicates are the streamed copies of a message (the same message.id seen on an
+// earlier line, usage unchanged); the synthetic ones the <synthetic> messages that are not
+// API errors; nothing is of an unknown type or invalid; the rest is ignored.
+TEST(ClaudeCodeRecordedTest, EveryLineIsCountedOnceAndDropsHaveTheirReason) {
+  Feeder feed;
+  std::set<std::string> seen;
+  std::uint64_t lines = 0, with_events = 0, duplicates = 0, synthetic = 0;
+  std::uint64_t ino = 1;
+  for (const FileLines& f : Recording()) {
+    for (const std::string& line : f.lines) {
+      ++lines;
+      if (!feed.Line(line, ino, f.path.string()).empty()) ++with_events;
+      const auto j = nlohmann::json::parse(line);
+      if (j.value("type", "") != "assistant") continue;
+      const auto& m = j["message"];
+      if (m.value("model", "") == "<synthetic>") {
+        synthetic += !j.value("isApiErrorMessage", false);
+      } else if (!seen.insert(m["id"].get<std::string>()).second) {
+        ++duplicates;
+      }
+    }
+    ++ino;
+  }
+  std::uint64_t dropped = 0;
+  for (std::uint64_t d : feed.dropped) dropped += d;
+  EXPECT_EQ(with_events + dropped + feed.invalid, lines);
+  EXPECT_EQ(feed.invalid, 0u);
+  EXPECT_EQ(feed.Dropped(DropReason::kUnknownType), 0u);
+  EXPECT_EQ(feed.Dropped(DropReason::kDuplicate), duplicates);
+  EXPECT_EQ(feed.Dropped(DropReason::kSynthetic), synthetic);
+  EXPECT_GE(duplicates, 1u);
+  std::cout << "claude_code recording: " << lines << " lines, " << with_events << " with events, "
+            << feed.Dropped(DropReason::kIgnored) << " ignored, " << duplicates
+            << " duplicates, " << synthetic << " synthetic\n";
+}
+
+// What the metrics show: the mapper's events through the real pipeline (EventMapper,
+// registry) with prices configured equal the truth, priced with the same prices: calls by
+// model and status, tokens by direction (cache read and creation apart), cost by model,
+// tool calls by tool and status, runs by status.
+TEST(ClaudeCodeRecordedTest, MetricsThroughThePipelineEqualWhatTheApiSent) {
+  const nlohmann::json truth = Truth();
+  Config config = Config::Defaults();
+  config.pricing = {{"claude-sonnet-4*", 3, 15, 0.30, 3.75}, {"claude-haiku-*", 1, 5, 0.10, 1.25}};
+  MapperLimits limits = testing::TestLimits();
+  limits.pricing = config.pricing;
+  Feeder feed(limits);
+  std::uint64_t ino = 1;
+  for (const FileLines& f : Recording()) {
+    for (const std::string& line : f.lines) feed.Line(line, ino, f.path.string());
+    ++ino;
+  }
+  std::vector<std::string_view> lines;
+  for (std::size_t at = 0; at < feed.raw.size();) {
+    const std::size_t nl = feed.raw.find('\n', at);
+    lines.push_back(std::string_view(feed.raw).substr(at, nl - at));
+    at = nl + 1;
+  }
+  Registry registry;
+  TaskWindows windows(registry, config.registry.window);
+  Pipeline pipeline(registry, windows, config, nullptr);
+  const BatchResult r = pipeline.Apply(Source::kFile, lines);
+  ASSERT_EQ(r.accepted, lines.size());
+
+  // family{label values but agent_id} -> value, summed over agents.
+  std::map<std::string, double> got;
+  const Snapshot s = registry.Collect();
+  for (const char* family : {"agent_llm_calls_total", "agent_tokens_consumed_total",
+                             "agent_cost_usd_total", "agent_tool_calls_total",
+                             "agent_requests_total"}) {
+    const FamilySnapshot* fam = s.Find(family);
+    ASSERT_NE(fam, nullptr) << family;
+    for (const SeriesSnapshot& series : fam->series) {
+      std::string key = std::string(family) + "{";
+      for (std::size_t i = 1; i < series.label_values.size(); ++i) key += series.label_values[i] + ",";
+      got[key + "}"] += series.value;
+    }
+  }
+
+  std::map<std::string, double> want;
+  const Totals t = Expected(truth);
+  for (const auto& [k, n] : t.calls) want["agent_llm_calls_total{" + k.first + "," + k.second + ",}"] += n;
+  for (const auto& [k, n] : t.tokens) {
+    want["agent_tokens_consumed_total{" + k.first + "," + k.second + ",}"] += n;
+  }
+  for (const auto& [k, n] : t.tools) want["agent_tool_calls_total{" + k.first + "," + k.second + ",}"] += n;
+  for (const auto& [k, n] : t.runs) want["agent_requests_total{" + k + ",}"] += n;
+  for (const auto& resp : truth["responses"]) {
+    const auto& u = resp["usage"];
+    const std::string model = resp["model"];
+    const ModelPrice* p = FindPrice(config.pricing, model);
+    ASSERT_NE(p, nullptr) << model;
+    want["agent_cost_usd_total{" + model + ",}"] +=
+        PriceTokens(*p, u["input_tokens"].get<double>(), u["output_tokens"].get<double>(),
+                    u["cache_read_input_tokens"].get<double>(),
+                    u["cache_creation_input_tokens"].get<double>());
+  }
+  // The failed calls carry no tokens: their cost series is 0 (the series exists).
+  for (auto& [k, v] : got) {
+    if (k.starts_with("agent_cost_usd_total{") && !want.contains(k)) want[k] = 0;
+  }
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& [k, v] : want) {
+    ASSERT_TRUE(got.contains(k)) << k;
+    EXPECT_NEAR(got[k], v, 1e-9 * std::max(1.0, v)) << k;
+  }
 }
 
 // A fresh mapper loaded from Save() maps the remaining lines exactly as the original: split

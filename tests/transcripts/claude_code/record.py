@@ -6,6 +6,7 @@ sent) into recorded/<cli version>/, or into --out.
     npm ci                      # once, in this folder (installs the CLI and Node >= 22)
     ./record.py                 # regenerates recorded/<version>/
     ./record.py --out DIR       # records into DIR (the integration test does this)
+    ./record.py --packages DIR  # uses DIR/node_modules (where `npm ci` ran) instead of ./
 
 Everything runs inside a loopback-only network namespace (unshare -n; lo up) so nothing the
 CLI tries can leave the machine. Where unshare is not permitted it runs without one, with
@@ -16,16 +17,22 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import fake_anthropic  # noqa: E402
 
 MAIN_MODEL = "claude-sonnet-4-5-20250929"
+
+
+# `sleep` alone is refused by the CLI's Bash tool ("Blocked: standalone sleep").
+SLOW_COMMAND = 'python3 -c "import time; time.sleep(60)"'
 
 
 def text(t):
@@ -78,6 +85,15 @@ SCRIPTS = {
         {"delay": 0.2, "content": [text("Back again.")],
          "usage": {"input_tokens": 60, "output_tokens": 9, "cache_read_input_tokens": 6000}},
     ],
+    # A long tool the user interrupts (SIGINT while it runs), then a new prompt.
+    "interrupt": [
+        {"delay": 0.1, "content": [tool("Bash", command=SLOW_COMMAND, description="wait")],
+         "usage": {"input_tokens": 70, "output_tokens": 15, "cache_read_input_tokens": 6000}},
+    ],
+    "next": [
+        {"delay": 0.1, "content": [text("Ready for the next task.")],
+         "usage": {"input_tokens": 80, "output_tokens": 8, "cache_read_input_tokens": 6100}},
+    ],
 }
 
 INVOCATIONS = [
@@ -85,18 +101,39 @@ INVOCATIONS = [
     ("continue", "[[scn:agent]] Start a sub-agent that runs echo."),
     ("continue", "[[scn:fail]] This request will fail."),
     ("resume", "[[scn:after]] Say you are back."),
+    ("interrupt", "[[scn:interrupt]] Wait for a long time."),
+    ("continue", "[[scn:next]] Never mind, say you are ready."),
 ]
 
 
+PACKAGES = HERE  # the folder whose node_modules holds the CLI
+
+
 def cli_paths():
-    base = os.path.join(HERE, "node_modules", "@anthropic-ai")
+    base = os.path.join(PACKAGES, "node_modules", "@anthropic-ai")
     # The native binary of the platform package: runs without Node.
     native = os.path.join(base, "claude-code-linux-x64", "claude")
     if not os.access(native, os.X_OK):
-        raise SystemExit("Claude Code is not installed: run `npm ci` in %s" % HERE)
+        raise SystemExit("Claude Code is not installed: run `npm ci` in %s" % PACKAGES)
     with open(os.path.join(base, "claude-code", "package.json")) as f:
         version = json.load(f)["version"]
     return native, version
+
+
+def interrupt(args, work, env, fake):
+    """Runs the CLI until its slow tool runs, then interrupts it as Ctrl-C would (SIGINT)."""
+    p = subprocess.Popen(args, cwd=work, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and p.poll() is None:
+        with fake.truth.lock:
+            if any(r["script"] == "interrupt" for r in fake.truth.responses):
+                break
+        time.sleep(0.05)
+    time.sleep(2)  # the tool is running
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    return subprocess.CompletedProcess(args, p.returncode, out, err)
 
 
 def closed_port():
@@ -141,14 +178,19 @@ def run_all(out_dir, isolated):
             args.append("-c")
         elif mode == "resume":
             args += ["--resume", session]
-        p = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True,
-                           timeout=300, stdin=subprocess.DEVNULL)
+        if mode == "interrupt":
+            args.append("-c")
+            p = interrupt(args, work, env, fake)
+        else:
+            p = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True,
+                               timeout=300, stdin=subprocess.DEVNULL)
         try:
             result = json.loads(p.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
             result = {"unparsed_stdout": p.stdout[-2000:]}
         session = result.get("session_id", session)
         runs.append({"mode": mode, "prompt": prompt, "exit_code": p.returncode,
+                     "interrupted": mode == "interrupt",
                      "is_error": result.get("is_error"), "subtype": result.get("subtype"),
                      "num_turns": result.get("num_turns"),
                      "stderr_tail": p.stderr[-500:]})
@@ -171,8 +213,11 @@ def run_all(out_dir, isolated):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", help="output folder (default recorded/<cli version>)")
+    ap.add_argument("--packages", help="folder with node_modules (default: this folder)")
     ap.add_argument("--no-netns", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    global PACKAGES
+    PACKAGES = os.path.abspath(a.packages or HERE)
     _, version = cli_paths()
     out = os.path.abspath(a.out or os.path.join(HERE, "recorded", version))
     if os.environ.get("AGX_IN_NETNS") == "1":
@@ -184,7 +229,7 @@ def main():
         if probe.returncode == 0:
             env = dict(os.environ, AGX_IN_NETNS="1")
             sys.exit(subprocess.run(["unshare", "-n", sys.executable, os.path.abspath(__file__),
-                                     "--out", out], env=env).returncode)
+                                     "--out", out, "--packages", PACKAGES], env=env).returncode)
         print("unshare -n is not permitted (%s): running WITHOUT a network namespace, "
               "proxies pointed at a closed local port" % probe.stderr.decode().strip(),
               file=sys.stderr)
