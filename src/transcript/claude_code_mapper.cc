@@ -17,8 +17,9 @@
 //   attempt that is retried writes system/api_error; the last failed attempt writes only
 //   the <synthetic> isApiErrorMessage line. So one failed llm_call per api_error line and
 //   per API error message, and the model latency is measured from the attempt's
-//   api-request line (it matched the fake server's delays to the millisecond; the parent
-//   line also includes the CLI's own work and the retries).
+//   api-request line (within tens of ms of the fake server's delays: the CLI stamps that
+//   line a little after the request leaves; the parent line also includes the CLI's own
+//   work and the retries).
 
 namespace agx::transcript {
 namespace {
