@@ -12,7 +12,11 @@ when a source below changes:
                    below (opentelemetry-proto v1.11.0 field numbers), plus malformed wire data;
   - gzip:          gzip members (one, two concatenated, empty, truncated, bad CRC, trailing
                    garbage) and plain bytes for the round trip;
-  - config:        config/agent_exporter*.yml and small snippets of each section, bad ones too.
+  - config:        config/agent_exporter*.yml and small snippets of each section, bad ones too;
+  - claude_code_mapper: runs of consecutive lines (under 4 KiB each) of the recorded real
+                   Claude Code transcripts (tests/transcripts/claude_code/recorded/), sub-agent
+                   lines marked with a leading 0x01, plus a few hostile lines and the
+                   cases the recording lacks (usage growth, sidechain copies).
 
 Usage: fuzz/make_seeds.py   (from anywhere; writes next to this file)
 """
@@ -554,8 +558,56 @@ def config_seeds():
         write("config", name, text)
 
 
+# ---------------------------------------------------------------------------------------
+# Claude Code transcripts (tests/transcripts/claude_code/recorded)
+
+def claude_code_seeds():
+    target = "claude_code_mapper"
+    recorded = os.path.join(ROOT, "tests", "transcripts", "claude_code", "recorded")
+    n = 0
+    for path in sorted(glob.glob(os.path.join(recorded, "*", "projects", "**", "*.jsonl"),
+                             recursive=True)):
+        prefix = b"\x01" if "/subagents/" in path else b""
+        with open(path, "rb") as f:
+            lines = [prefix + l.rstrip(b"\n") for l in f if len(l) < 4096]
+        for start in range(0, len(lines), 12):  # overlapping windows keep turns whole
+            chunk = b"\n".join(lines[start:start + 24])
+            write(target, "recorded-%03d.jsonl" % n, chunk[:16384])
+            n += 1
+    hostile = {
+        "deep.jsonl": b'{"type":"assistant","message":' + b"[" * 2000 + b"]" * 2000 + b"}",
+        "huge_numbers.jsonl": b'{"type":"assistant","message":{"id":"m","model":"claude-x",'
+                              b'"stop_reason":"end_turn","usage":{"input_tokens":1e300,'
+                              b'"output_tokens":18446744073709551616}}}',
+        "wrong_types.jsonl": b'{"type":"user","message":{"content":[{"type":"tool_result",'
+                             b'"tool_use_id":5,"is_error":"yes"}]}}',
+        "bad_utf8.jsonl": b'{"type":"assistant","message":{"id":"m","model":"\xc3\x28"}}',
+        # Not in the recording (2.1.337 writes final usage on every streamed line): usage
+        # that grows between lines of one message (older releases), priced as usage.
+        "growth.jsonl": b'{"type":"user","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/p/x",'
+                        b'"message":{"role":"user","content":"go"}}\n'
+                        b'{"type":"assistant","timestamp":"2026-01-01T00:00:01.000Z",'
+                        b'"message":{"id":"m1","model":"claude-x","stop_reason":null,'
+                        b'"usage":{"input_tokens":10,"output_tokens":1}}}\n'
+                        b'{"type":"assistant","timestamp":"2026-01-01T00:00:02.000Z",'
+                        b'"message":{"id":"m1","model":"claude-x","stop_reason":"end_turn",'
+                        b'"usage":{"input_tokens":10,"output_tokens":9,'
+                        b'"cache_read_input_tokens":5}}}',
+        # A sidechain copy in the parent file (older releases) and an interrupt marker.
+        "sidechain.jsonl": b'{"type":"user","isSidechain":true,"message":{"content":"sub"}}\n'
+                           b'{"type":"assistant","isSidechain":true,"message":{"id":"s1",'
+                           b'"model":"claude-x","stop_reason":"end_turn","usage":'
+                           b'{"input_tokens":3,"output_tokens":2}}}\n'
+                           b'{"type":"user","message":{"content":[{"type":"text","text":'
+                           b'"[Request interrupted by user]"}]}}',
+    }
+    for name, data in hostile.items():
+        write(target, name, data)
+
+
 def main():
-    for target in ("event_parser", "otlp_json", "otlp_protobuf", "gzip", "config"):
+    for target in ("event_parser", "otlp_json", "otlp_protobuf", "gzip", "config",
+                   "claude_code_mapper"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
         os.makedirs(os.path.join(CORPUS, target))
     event_seeds()
@@ -563,6 +615,7 @@ def main():
     otlp_protobuf_seeds()
     gzip_seeds()
     config_seeds()
+    claude_code_seeds()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         size = sum(os.path.getsize(os.path.join(CORPUS, target, f)) for f in files)
