@@ -352,7 +352,10 @@ LineError ReadPayload(od::value v, CodexLine* out) {
 LineError ReadMetadata(od::value v, CodexLine* out) {
   od::json_type t;
   if (auto err = v.type().get(t)) return FromSimdjson(err);
-  if (t != od::json_type::object) return LineError::kNone;  // not ours to judge
+  // A metadata (or its compaction_output) of another type cannot tell replayed history from
+  // new tool calls: the line is refused rather than guessed (null is absent).
+  if (t == od::json_type::null) return LineError::kNone;
+  if (t != od::json_type::object) return LineError::kWrongType;
   od::object obj;
   if (auto err = v.get_object().get(obj)) return FromSimdjson(err);
   for (auto fr : obj) {
@@ -361,8 +364,13 @@ LineError ReadMetadata(od::value v, CodexLine* out) {
     std::string_view key;
     if (auto err = f.unescaped_key().get(key)) return FromSimdjson(err);
     if (key != "compaction_output") continue;
+    od::value cv = f.value();
+    if (auto err = cv.type().get(t)) return FromSimdjson(err);
+    if (t == od::json_type::null) continue;
+    if (t != od::json_type::boolean) return LineError::kWrongType;
     bool b = false;
-    if (f.value().get_bool().get(b) == simdjson::SUCCESS) out->compaction_output = b;
+    if (auto err = cv.get_bool().get(b)) return FromSimdjson(err);
+    out->compaction_output = b;
   }
   return LineError::kNone;
 }

@@ -92,9 +92,10 @@ class CodexLineParser {
 
   /// Parses `line` into `*out` (reset first). kNotJsonObject: malformed JSON, invalid UTF-8,
   /// nesting deeper than kMaxDepth, not an object, trailing content. kWrongType: `type`,
-  /// `timestamp` or `metadata` has another JSON type. Problems inside the payload go to
-  /// out->payload_error (a string where a number is expected, a negative or fractional token
-  /// count: kWrongType; a count above 2^53: kTooLarge).
+  /// `timestamp`, `metadata` or its `compaction_output` has another JSON type (null is
+  /// absent). Problems inside the payload go to out->payload_error (a string where a number
+  /// is expected, a negative or fractional token count: kWrongType; a count above 2^53:
+  /// kTooLarge).
   LineError Parse(std::string_view line, CodexLine* out);
 
   /// Nesting limit (objects and arrays, the line's object included). Codex lines nest about
