@@ -191,7 +191,7 @@ CodexMapper::FileState& CodexMapper::Touch(const FileKey& key) {
   return fs;
 }
 
-void CodexMapper::Forget(const FileKey& key) {
+void CodexMapper::Forget(FileKey key) {
   auto it = files_.find(key);
   if (it == files_.end()) return;
   lru_.erase(it->second.lru);

@@ -97,7 +97,8 @@ class CodexMapper : public TranscriptMapper {
 
  private:
   FileState& Touch(const FileKey& key);
-  void Forget(const FileKey& key);
+  /// By value: callers pass lru_.back(), whose node this erases before the key is used again.
+  void Forget(FileKey key);
   void AddPending(Pending p);
   void ErasePending(const std::string& key);
   static std::string PendingKey(const FileKey& f, std::string_view call_id);
