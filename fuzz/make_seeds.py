@@ -17,6 +17,9 @@ when a source below changes:
                    Claude Code transcripts (tests/transcripts/claude_code/recorded/), sub-agent
                    lines marked with a leading 0x01, plus a few hostile lines and the
                    cases the recording lacks (usage growth, sidechain copies).
+  - codex_mapper:  runs of consecutive lines (under 4 KiB each) of the recorded real Codex CLI
+                   transcripts (tests/transcripts/codex/recorded/), the second file's lines
+                   marked with a leading 0x01, plus a few hostile lines.
 
 Usage: fuzz/make_seeds.py   (from anywhere; writes next to this file)
 """
@@ -600,6 +603,38 @@ def claude_code_seeds():
                            b'{"input_tokens":3,"output_tokens":2}}}\n'
                            b'{"type":"user","message":{"content":[{"type":"text","text":'
                            b'"[Request interrupted by user]"}]}}',
+# Codex CLI transcripts (tests/transcripts/codex/recorded)
+
+def codex_seeds():
+    target = "codex_mapper"
+    recorded = os.path.join(ROOT, "tests", "transcripts", "codex", "recorded")
+    n = 0
+    for version in sorted(os.listdir(recorded)):
+        truth = json.load(open(os.path.join(recorded, version, "truth.json")))
+        for i, rel in enumerate(truth["sessions"]):  # the order Codex started them
+            prefix = b"\x01" if i % 2 else b""
+            with open(os.path.join(recorded, version, rel), "rb") as f:
+                lines = [prefix + l.rstrip(b"\n") for l in f if len(l) < 4096]
+            for start in range(0, len(lines), 12):  # overlapping windows keep turns whole
+                chunk = b"\n".join(lines[start:start + 24])
+                write(target, "recorded-%03d.jsonl" % n, chunk[:16384])
+                n += 1
+    usage = b'{"input_tokens":10,"cached_input_tokens":4,"output_tokens":3,"total_tokens":13}'
+    hostile = {
+        "deep.jsonl": b'{"type":"event_msg","payload":' + b"[" * 2000 + b"]" * 2000 + b"}",
+        "huge_numbers.jsonl": b'{"type":"event_msg","payload":{"type":"token_count","info":'
+                              b'{"total_token_usage":{"input_tokens":1e300},"last_token_usage":'
+                              b'{"output_tokens":18446744073709551616}}}}',
+        "wrong_types.jsonl": b'{"type":"response_item","metadata":"x","payload":{"type":'
+                             b'"function_call_output","call_id":5,"output":{"a":1}}}',
+        "bad_utf8.jsonl": b'{"type":"turn_context","payload":{"model":"\xc3\x28"}}',
+        "records_twice.jsonl": b'{"type":"turn_context","payload":{"model":"gpt-5","cwd":"/p/x"}}\n'
+                               b'{"type":"token_usage_record","payload":{"response_id":"r1","usage":'
+                               + usage + b',"thread_token_usage":' + usage + b'}}\n'
+                               b'\x01{"type":"token_usage_record","payload":{"response_id":"r1",'
+                               b'"usage":' + usage + b'}}\n'
+                               b'{"type":"token_usage_record","payload":{"response_id":"r1","usage":'
+                               + usage + b',"thread_token_usage":' + usage + b'}}',
     }
     for name, data in hostile.items():
         write(target, name, data)
@@ -608,6 +643,7 @@ def claude_code_seeds():
 def main():
     for target in ("event_parser", "otlp_json", "otlp_protobuf", "gzip", "config",
                    "claude_code_mapper"):
+                   "codex_mapper"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
         os.makedirs(os.path.join(CORPUS, target))
     event_seeds()
@@ -616,6 +652,7 @@ def main():
     gzip_seeds()
     config_seeds()
     claude_code_seeds()
+    codex_seeds()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         size = sum(os.path.getsize(os.path.join(CORPUS, target, f)) for f in files)
