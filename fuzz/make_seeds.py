@@ -603,6 +603,11 @@ def claude_code_seeds():
                            b'{"input_tokens":3,"output_tokens":2}}}\n'
                            b'{"type":"user","message":{"content":[{"type":"text","text":'
                            b'"[Request interrupted by user]"}]}}',
+    }
+    for name, data in hostile.items():
+        write(target, name, data)
+
+
 # Codex CLI transcripts (tests/transcripts/codex/recorded)
 
 def codex_seeds():
@@ -642,8 +647,7 @@ def codex_seeds():
 
 def main():
     for target in ("event_parser", "otlp_json", "otlp_protobuf", "gzip", "config",
-                   "claude_code_mapper"):
-                   "codex_mapper"):
+                   "claude_code_mapper", "codex_mapper"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
         os.makedirs(os.path.join(CORPUS, target))
     event_seeds()
