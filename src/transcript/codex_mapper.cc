@@ -404,8 +404,17 @@ bool CodexMapper::OnEventMsg(const CodexLine& l, const FileKey& key, FileState& 
     fs.streaming = false;
     return false;
   }
-  if (t == "task_complete" || t == "turn_aborted") {
-    bool failed = t == "turn_aborted";
+  if (t == "turn_aborted") {
+    // Interrupted by the user (Ctrl-C, Esc) or replaced by a new prompt: neither a success
+    // nor a failure of the agent, so no run (as for Claude Code; every Esc would otherwise
+    // count toward the error-rate alerts). Its calls and tool calls were counted.
+    fs.turn = Turn{};
+    fs.streaming = false;
+    *reason = DropReason::kIgnored;
+    return false;
+  }
+  if (t == "task_complete") {
+    bool failed = false;
     if (l.has_error) {
       failed = true;
       if (!OneOf(l.error_kind, kNotApiErrors)) {

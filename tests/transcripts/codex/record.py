@@ -340,6 +340,8 @@ def build_truth(entries):
                 add(tools, c["name"] + "|" + c["expect"])
                 turn_tools += 1
         last = reqs[-1]["status"]
+        if last == "client_closed":
+            continue  # the user interrupted the turn: no run (docs/transcripts.md, "Runs")
         failed_turn = last != 200
         if isinstance(last, int) and last != 200:
             add(llm, reqs[-1]["model"] + "|failure")  # the turn's request failed for good
