@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Exactly-once under kill -9: a real agent_exporter child is SIGKILLed many times while a
-writer appends (and once rotates) a tailed file and a client pushes batches over HTTP: NDJSON,
+writer appends (and once rotates) a tailed file, another writes Claude Code and Codex CLI
+transcript trees (tests/transcripts/gen_transcripts.py: lines cut anywhere, sessions and day
+directories appearing as it goes), and a client pushes batches over HTTP: NDJSON,
 JSON arrays of pretty-printed events (raw newlines inside events, a nested event-shaped object
 on a line of its own) and OTLP JSON spans, in turn.
-After the last restart has drained the files, every counter must equal what the events say:
-nothing lost, nothing counted twice. Acknowledged pushes must all be there exactly once;
+After the last restart has drained the files, every counter must equal what the events say,
+and every transcript metric the generator's truth: nothing lost, nothing counted twice. Acknowledged pushes must all be there exactly once;
 an unacknowledged push (cut by a kill) must be there exactly once or not at all.
 
-  kill9_test.py AGENT_EXPORTER_BINARY [--kills N] [--events N] [--seed S]
+  kill9_test.py AGENT_EXPORTER_BINARY [--kills N] [--events N] [--sessions N] [--seed S]
 """
 import argparse
 import json
@@ -26,7 +28,9 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "transcripts"))
 import expected_metrics  # noqa: E402
+import gen_transcripts  # noqa: E402
 from prometheus_client.openmetrics.parser import text_string_to_metric_families  # noqa: E402
 
 
@@ -84,15 +88,34 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--kills", type=int, default=12)
     ap.add_argument("--events", type=int, default=40000)
+    ap.add_argument("--sessions", type=int, default=6, help="transcript sessions per format")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tmp = tempfile.mkdtemp(prefix="agx-kill9-")
     config = os.path.join(tmp, "config.yml")
+    trees = os.path.join(tmp, "trees")
+    # Transcripts: as transcripts_e2e_test.py, the deeper files also by explicit patterns
+    # until `**` matches any depth. Prices: the generator's, for the events file too.
+    pricing = gen_transcripts.PRICING
     with open(config, "w") as f:
         f.write("web:\n  listen_address: 127.0.0.1:0\n"
-                "ingest:\n  files: ['%s/events*.jsonl']\n  poll_interval: 20ms\n"
-                "state:\n  dir: %s/state\n  snapshot_interval: 150ms\n" % (tmp, tmp))
+                "ingest:\n  poll_interval: 20ms\n"
+                "  files:\n    - '%(t)s/events*.jsonl'\n"
+                "    - {path: '%(r)s/claude/*/*/subagents/*.jsonl', format: claude_code}\n"
+                "    - {path: '%(r)s/codex/*/*/*/*.jsonl', format: codex}\n"
+                "  transcripts:\n"
+                "    claude_code: {dirs: ['%(r)s/claude'], agent_id: 'cc-{project}'}\n"
+                "    codex: {dirs: ['%(r)s/codex'], agent_id: 'cx-{project}'}\n"
+                "state:\n  dir: %(t)s/state\n  snapshot_interval: 150ms\n"
+                "pricing:\n%(p)s" % {
+                    "t": tmp, "r": trees,
+                    "p": "".join("  - {match: %s, input: %s, output: %s, cache_read: %s, cache_write: %s}\n"
+                                 % (json.dumps(p["match"]), p["input"], p["output"], p["cache_read"],
+                                    p["cache_write"]) for p in pricing)})
+    contents, others, truth = gen_transcripts.build(args.seed, args.sessions)
+    transcript_writer = gen_transcripts.Writer(trees, contents, others, random.Random(args.seed + 1))
+    transcripts_done = threading.Event()
     source = os.path.join(tmp, "source.jsonl")
     gen(args.seed, args.events, source)
     with open(source, "rb") as f:
@@ -121,6 +144,14 @@ def main():
                 rotated = True
             time.sleep(rng.uniform(0.0, 0.01))
         writer_done.set()
+
+    # Transcript writer: the trees in small appends of random size, cut anywhere, paced to
+    # last through several kills.
+    def write_transcripts():
+        wrng = random.Random(args.seed + 2)
+        while transcript_writer.step(wrng.randint(1, 1200)):
+            time.sleep(wrng.uniform(0.0, 0.015))
+        transcripts_done.set()
 
     # Pusher: each batch has its own agent_id so its effect can be checked alone.
     exporter = Exporter(args.binary, config, os.path.join(tmp, "exporter.log"))
@@ -188,15 +219,19 @@ def main():
 
     exporter.start()
     # Daemon threads: a failure below must end the test, not wait for them.
-    threads = [threading.Thread(target=writer, daemon=True), threading.Thread(target=pusher, daemon=True)]
+    threads = [threading.Thread(target=writer, daemon=True), threading.Thread(target=pusher, daemon=True),
+               threading.Thread(target=write_transcripts, daemon=True)]
     for t in threads:
         t.start()
     try:
+        kills_in_transcripts = 0
         for i in range(args.kills):
             time.sleep(rng.uniform(0.1, 0.8))
+            kills_in_transcripts += not transcripts_done.is_set()
             exporter.kill9()
             exporter.start()
         writer_done.wait(120)
+        transcripts_done.wait(120)
         stop_push.set()
         threads[1].join(30)
 
@@ -213,7 +248,8 @@ def main():
                         applied += s.value
                     elif s.name == "agent_exporter_events_rejected_total":
                         rejected += s.value
-            if applied + rejected >= total_lines or time.time() > deadline:
+            if (applied + rejected >= total_lines and not gen_transcripts.diff(truth, text)) \
+                    or time.time() > deadline:
                 break
             time.sleep(0.1)
         rc = exporter.term()
@@ -231,15 +267,13 @@ def main():
         print(tail(exporter.log_path))
         raise
 
-    # No pricing section in the test config: the built-in list applies, which is the one
-    # shipped in config/agent_exporter.yml.
-    import yaml
-    with open(os.path.join(ROOT, "config", "agent_exporter.yml")) as f:
-        pricing = yaml.safe_load(f).get("pricing", [])
     expect = expected_metrics.expected_from([source], pricing)
     not_push = lambda labels: (not labels.get("agent_id", "").startswith("push-")
-                               and labels.get("source") not in ("push", "otlp"))
+                               and labels.get("source") not in ("push", "otlp")
+                               and not gen_transcripts.ours(labels))
     problems, _ = expected_metrics.compare(expect, text, include=not_push)
+    problems += ["transcripts: " + p for p in gen_transcripts.diff(truth, text)]
+    problems += gen_transcripts.no_session_ids(truth, text)
     if applied + rejected != total_lines:
         problems.append("file lines applied+rejected %d != written %d" % (applied + rejected, total_lines))
 
@@ -269,10 +303,11 @@ def main():
             print("  " + p)
         print(tail(exporter.log_path))
         return 1
-    print("OK: %d kill -9 restarts; %d file lines (%d rejected) and %d acknowledged pushes "
-          "(%d runs; NDJSON, pretty-printed JSON arrays and OTLP spans) counted exactly once; "
-          "%d unacknowledged pushes atomic"
-          % (kills, total_lines, expect.rejected, len(acked), sum(acked.values()), len(unacked)))
+    print("OK: %d kill -9 restarts; %d file lines (%d rejected), %d transcript lines (%d llm calls, "
+          "%d events; %d kills while they were written) and %d acknowledged pushes (%d runs; NDJSON, pretty-printed JSON arrays and "
+          "OTLP spans) counted exactly once; %d unacknowledged pushes atomic"
+          % (kills, total_lines, expect.rejected, sum(truth["lines"].values()), truth["llm_calls"],
+             sum(truth["events"].values()), kills_in_transcripts, len(acked), sum(acked.values()), len(unacked)))
     return 0
 
 
