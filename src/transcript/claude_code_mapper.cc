@@ -133,8 +133,8 @@ void ClaudeCodeMapper::MapLine(const FileContext& file, std::string_view line, M
   }
   // Sub-agent files (and, in older releases, sidechain copies in the parent file) never
   // open or end turns: a sub-agent is a tool call of the parent's run.
-  const bool sidechain =
-      line_.is_sidechain || file.path.find("/subagents/") != std::string_view::npos;
+  const bool in_subagent_file = file.path.find("/subagents/") != std::string_view::npos;
+  const bool sidechain = line_.is_sidechain || in_subagent_file;
   Outcome o = Outcome::kIgnored;
   switch (line_.type) {
     case LineType::kApiRequest:
@@ -146,7 +146,7 @@ void ClaudeCodeMapper::MapLine(const FileContext& file, std::string_view line, M
       o = MapSystem(f, out);
       break;
     case LineType::kAssistant:
-      o = MapAssistant(f, sidechain, out);
+      o = MapAssistant(f, sidechain, line_.is_sidechain && !in_subagent_file, out);
       break;
     case LineType::kUser:
       o = MapUser(f, sidechain, out);
@@ -227,7 +227,7 @@ ClaudeCodeMapper::Outcome ClaudeCodeMapper::MapApiError(FileState& f, bool sidec
 }
 
 ClaudeCodeMapper::Outcome ClaudeCodeMapper::MapAssistant(FileState& f, bool sidechain,
-                                                         MapOutput* out) {
+                                                         bool copied, MapOutput* out) {
   if (line_.is_api_error) return MapApiError(f, sidechain, out);
   if (line_.model == kSynthetic) return Outcome::kSynthetic;
   Outcome o = Outcome::kIgnored;
@@ -262,7 +262,10 @@ ClaudeCodeMapper::Outcome ClaudeCodeMapper::MapAssistant(FileState& f, bool side
     if (ms >= 0) e.Num("duration_ms", ms);
     e.Time("ts", line_.ts_ns).End();
     f.request_open = false;
-    f.model.assign(model);
+    // A sub-agent's line copied into the parent file (older releases) is not the parent's
+    // model: a later failed call of the parent must not take it (nor depend on which of
+    // the two files was read first).
+    if (!copied) f.model.assign(model);
     if (!sidechain && f.turn_open && f.steps < kMaxCount) ++f.steps;
     o = Outcome::kEvent;
   } else {

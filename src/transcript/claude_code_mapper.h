@@ -33,7 +33,8 @@ class ClaudeCodeMapper : public TranscriptMapper {
 
  private:
   enum class Outcome : std::uint8_t { kEvent, kIgnored, kDuplicate, kSynthetic };
-  Outcome MapAssistant(claude::FileState& f, bool sidechain, MapOutput* out);
+  /// `copied`: a sidechain line in the parent file (older releases copied sub-agents there).
+  Outcome MapAssistant(claude::FileState& f, bool sidechain, bool copied, MapOutput* out);
   Outcome MapApiError(claude::FileState& f, bool sidechain, MapOutput* out);
   Outcome MapUser(claude::FileState& f, bool sidechain, MapOutput* out);
   Outcome MapSystem(claude::FileState& f, MapOutput* out);

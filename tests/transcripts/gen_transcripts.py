@@ -374,7 +374,11 @@ class ClaudeSession:
         for _ in range(r.randint(0, 3)):
             self.misc(f, "attachment")
         steps = tools = 0
-        nsteps = r.randint(1, 4)
+        # Older releases wrote no api-request lines: a failed call's model is known from
+        # the messages before it in the file, so their failing turns answer once first, and
+        # start a sub-agent (whose lines, copied into this file, are of another model).
+        legacy_failure = kind == "failure" and self.style == "legacy"
+        nsteps = r.randint(3 if legacy_failure else 1, 4)
         for k in range(nsteps):
             last = k == nsteps - 1
             if self.style == "2.1":
@@ -401,7 +405,7 @@ class ClaudeSession:
                 f.add(e, drop=None)
                 self.truth.call(agent, self.model, "failure")
                 self.misc(f, "api-request")
-            if k == 1 and not last and r.random() < 0.5:
+            if k == 1 and not last and (legacy_failure or r.random() < 0.5):
                 # The model starts a sub-agent (tool Agent); its result comes back at launch.
                 blk = self.tool_use_block("Agent")
                 mid, tokens, tls, parts, _ = self.assistant(f, self.model, [blk], "tool_use", False, None)
@@ -432,7 +436,8 @@ class ClaudeSession:
                           "retryInMs": 500, "retryAttempt": 1, "maxRetries": 2})
                 f.add(e, drop=None)
                 self.truth.call(agent, self.model, "failure")
-                self.misc(f, "api-request")
+                if self.style == "2.1":
+                    self.misc(f, "api-request")
             a = self.base("assistant")
             a.update({"isApiErrorMessage": True, "apiErrorStatus": 500, "error": "unknown",
                       "requestId": "req_011%021x" % r.getrandbits(84)})
@@ -456,10 +461,7 @@ class ClaudeSession:
             self.misc(f, "file-history-snapshot")
         else:
             self.misc(f, "queue-operation")
-        kinds = ["success"] * r.randint(1, 3)
-        if self.style == "2.1":
-            kinds.append("failure")  # needs api-request lines to know the failed call's model
-        kinds.append("interrupt")
+        kinds = ["success"] * r.randint(1, 3) + ["failure", "interrupt"]
         r.shuffle(kinds)
         for i, kind in enumerate(kinds):
             self.turn(kind)
