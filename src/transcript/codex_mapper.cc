@@ -422,8 +422,8 @@ bool CodexMapper::OnEventMsg(const CodexLine& l, const FileKey& key, FileState& 
         const std::string_view model = !fs.model.empty() ? std::string_view(fs.model) : "unknown";
         NativeLine e(out->lines, "llm_call");
         e.Str("agent_id", AgentId(fs)).Time("ts", l.ts_ns).Str("model", model);
+        // Not a step of the run: steps are the model's answers (as for Claude Code).
         e.Str("status", "failure").End();
-        if (fs.turn.open) fs.turn.llm_calls = std::min(fs.turn.llm_calls + 1, kMaxSteps);
       }
     }
     EmitRun(l, fs, failed, out);

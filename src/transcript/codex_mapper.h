@@ -20,8 +20,9 @@
 //   N", an older JSON output's exit_code), or an item_completed line with status failed
 //   for that call_id or, in code mode (nested commands have ids of their own), for the
 //   file's latest pending custom tool call.
-// - run: one per turn, task_started .. task_complete (failure when it carries an error) or
-//   turn_aborted (failure); steps = llm_calls of the turn, tool_calls = tool_calls of it.
+// - run: one per turn, task_started .. task_complete (failure when it carries an error);
+//   no run for turn_aborted (interrupted); steps = successful llm_calls of the turn,
+//   tool_calls = tool_calls of it.
 //
 // Bounded: at most MapperLimits::max_files files with state (least recently written
 // forgotten first) and max_pending_tools tool calls waiting for their output (oldest first).

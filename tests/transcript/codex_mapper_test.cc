@@ -319,11 +319,11 @@ TEST(CodexMapperTest, RunsFromTurnLifecycle) {
   EXPECT_EQ(runs[0]["steps"], 2);
   EXPECT_EQ(runs[0]["tool_calls"], 1);
   EXPECT_EQ(runs[1]["status"], "failure");
-  EXPECT_EQ(runs[1]["steps"], 1);
+  EXPECT_EQ(runs[1]["steps"], 0);  // a failed call is no step
   EXPECT_EQ(runs[1]["duration_ms"], 70);  // from the timestamps
   EXPECT_EQ(runs[2]["status"], "failure");
   EXPECT_EQ(runs[2]["steps"], 0);
-  EXPECT_EQ(runs[3]["steps"], 1);
+  EXPECT_EQ(runs[3]["steps"], 0);
   ASSERT_EQ(failed_calls.size(), 2u);
   EXPECT_EQ(failed_calls[0]["model"], "gpt-5.5");
 }

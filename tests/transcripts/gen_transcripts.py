@@ -37,7 +37,8 @@ What the trees hold:
   local_shell, repeated totals, info null). Sessions live in YYYY/MM/DD by their start
   day; a session resumed on a later day is appended to its file (as Codex does), new
   sessions of later days go to new day directories. Turns end with task_complete, a
-  task_complete carrying an API error (a failed call) or turn_aborted.
+  task_complete carrying an API error (a failed call, not a step of the run) or turn_aborted
+  (no run).
 - No label is derived from a session id: agent ids come from the project (cwd).
 """
 import argparse
@@ -621,8 +622,8 @@ class CodexSession:
         for k in range(n):
             last = k == n - 1
             if kind == "aborted" and last:
-                self.ev({"type": "turn_aborted", "reason": "interrupted", "duration_ms": 394}, drop=None)
-                self.truth.run(agent, False, steps, tools)
+                # interrupted: no run (docs/transcripts.md, "Runs")
+                self.ev({"type": "turn_aborted", "reason": "interrupted", "duration_ms": 394}, drop="ignored")
                 return
             if kind == "error" and last:
                 self.ev({"type": "error", "message": "stream disconnected"}, drop="ignored")
@@ -630,7 +631,7 @@ class CodexSession:
                          "error": {"message": "unexpected status 500", "codex_error_info": "internal_server_error"}},
                         drop=None)
                 self.truth.call(agent, self.model, "failure")
-                self.truth.run(agent, False, steps + 1, tools)
+                self.truth.run(agent, False, steps, tools)  # a failed call is no step
                 return
             self.item({"type": "reasoning", "summary": [{"type": "summary_text", "text": "plan"}],
                        "content": None, "encrypted_content": None}, drop="ignored")

@@ -345,7 +345,7 @@ def build_truth(entries):
         failed_turn = last != 200
         if isinstance(last, int) and last != 200:
             add(llm, reqs[-1]["model"] + "|failure")  # the turn's request failed for good
-            turn_calls += 1
+            # (not a step of the run: steps are the model's answers)
         add(runs, "failure" if failed_turn else "success")
         steps += turn_calls
         run_tools += turn_tools
