@@ -10,11 +10,14 @@ One run measures everything (bench/README.md explains each figure):
   4. push throughput: NDJSON batches over HTTP on 127.0.0.1 with the write-ahead log on;
   5. live-tail lag while a writer appends at a fixed rate;
   6. /metrics render time, size and RSS at 10k and 100k series;
-  7. idle RSS.
+  7. idle RSS;
+  8. transcript replay: generated Claude Code and Codex session trees
+     (tests/transcripts/gen_transcripts.py) through `agent_exporter replay --input ...`:
+     lines/s, events/s, MB/s, peak RSS, and the events applied equal to the generator's truth.
 Each figure is the median of --runs runs. The table goes to bench/RESULTS.md (--smoke: a
 file in the work dir) and to stdout.
 
-  bench/run [--smoke] [--events N] [--runs N] [--only replay,push,tail,series,idle] ...
+  bench/run [--smoke] [--events N] [--runs N] [--only replay,push,tail,series,idle,transcripts] ...
 """
 import argparse
 import datetime
@@ -35,7 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PYTHON = "/usr/bin/python3"  # Debian's python: it sees python3-prometheus-client
 TIME = "/usr/bin/time"       # GNU time (Debian package `time`): CPU and peak RSS of one child
-SECTIONS = ["replay", "push", "tail", "series", "idle"]
+SECTIONS = ["replay", "push", "tail", "series", "idle", "transcripts"]
 
 # The targets of issue 6 (2-core machine).
 TARGET_REPLAY_FLOOR_PCT = 50
@@ -88,6 +91,8 @@ def parse_args():
     ap.add_argument("--tail-seconds", type=float, help="writer duration (5; smoke 1)")
     ap.add_argument("--series", help="series counts for /metrics (10000,100000; smoke 1000,5000)")
     ap.add_argument("--scrapes", type=int, help="timed scrapes per series count (10; smoke 3)")
+    ap.add_argument("--transcript-sessions", type=int,
+                    help="generated sessions per coding agent (3000; smoke 100)")
     a = ap.parse_args()
     smoke = a.smoke
     a.events = a.events or (20_000 if smoke else 1_000_000)
@@ -97,6 +102,7 @@ def parse_args():
     a.tail_seconds = a.tail_seconds or (1 if smoke else 5)
     a.series = [int(x) for x in (a.series or ("1000,5000" if smoke else "10000,100000")).split(",")]
     a.scrapes = a.scrapes or (3 if smoke else 10)
+    a.transcript_sessions = a.transcript_sessions or (100 if smoke else 3000)
     a.only = [s.strip() for s in a.only.split(",") if s.strip()]
     for s in a.only:
         if s not in SECTIONS:
@@ -587,7 +593,62 @@ def bench_idle(args):
 
 
 # ---------------------------------------------------------------------------------------
-# 8. The table
+# 8. Transcript replay
+
+TRANSCRIPT_FORMATS = [("claude_code", "claude", "Claude Code transcripts"),
+                      ("codex", "codex", "Codex CLI transcripts")]
+
+
+def transcript_tree(args):
+    """The generated trees (cached by seed and size) and their truth."""
+    path = os.path.join(args.work_dir, "transcripts-seed%d-s%d" % (args.seed, args.transcript_sessions))
+    if not os.path.exists(path):
+        log("generating %d sessions per agent (seed %d) into %s" % (args.transcript_sessions, args.seed, path))
+        tmp = path + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        subprocess.check_call([PYTHON, os.path.join(ROOT, "tests", "transcripts", "gen_transcripts.py"),
+                               "--out", tmp, "--seed", str(args.seed),
+                               "--sessions", str(args.transcript_sessions)], stdout=subprocess.DEVNULL)
+        os.rename(tmp, path)
+    with open(os.path.join(path, "truth.json")) as f:
+        return path, json.load(f)
+
+
+def bench_transcripts(args, out_dir):
+    root, truth = transcript_tree(args)
+    table, applied = {}, 0
+    for fmt, sub, _ in TRANSCRIPT_FORMATS:
+        files = sorted(os.path.join(d, n) for d, _, names in os.walk(os.path.join(root, sub))
+                       for n in names if n.endswith(".jsonl"))
+        size = sum(os.path.getsize(f) for f in files)
+        for f in files:  # warm the page cache
+            with open(f, "rb") as fh:
+                fh.read()
+        cmd = [args.exporter, "replay", "--input", fmt] + files
+        runs = []
+        for r in range(args.runs):
+            log("transcript replay run %d/%d: %s" % (r + 1, args.runs, fmt))
+            runs.append(run_measured(cmd, os.path.join(out_dir, fmt + ".out"), os.path.join(out_dir, fmt + ".err")))
+        with open(os.path.join(out_dir, fmt + ".err"), encoding="utf-8") as f:
+            m = re.search(r"(\d+) line\(s\), (\d+) event\(s\) applied", f.read())
+        if not m:
+            raise BenchError("replay --input %s printed no summary" % fmt)
+        lines, events = int(m.group(1)), int(m.group(2))
+        if lines != truth["lines"][fmt]:
+            raise BenchError("replay --input %s read %d lines, the generator wrote %d" % (fmt, lines, truth["lines"][fmt]))
+        applied += events
+        wall = median([x["wall"] for x in runs])
+        table[fmt] = {"files": len(files), "lines": lines, "events": events, "mb": size / 1e6,
+                      "lps": lines / wall, "eps": events / wall, "mbps": size / 1e6 / wall,
+                      "cpu": median([x["cpu"] for x in runs]), "rss_mb": median([x["rss_mb"] for x in runs])}
+    want = sum(truth["events"].values())
+    if applied != want:
+        raise BenchError("transcript replay applied %d events, the generator's truth has %d" % (applied, want))
+    return table
+
+
+# ---------------------------------------------------------------------------------------
+# 9. The table
 
 def fmt_eps(x):
     if x >= 1e6:
@@ -641,6 +702,26 @@ def render(args, info, vers, res, events_bytes):
                         "%.0f %%" % pct, pct >= TARGET_REPLAY_FLOOR_PCT))
         targets.append(("replay peak RSS < %d MB" % TARGET_REPLAY_RSS_MB, "%.1f MB" % ex["rss_mb"],
                         ex["rss_mb"] < TARGET_REPLAY_RSS_MB))
+    tr = res.get("transcripts")
+    if tr:
+        L += ["## Transcript replay (coding-agent session files, `agent_exporter replay --input FORMAT`)", "",
+              "Generated trees (`tests/transcripts/gen_transcripts.py`, %d sessions per agent, seed %d, with"
+              " sub-agent files, streamed duplicates, tool errors and unknown line types); every line is read,"
+              " mapped to native events and applied. Events applied equal the generator's truth." %
+              (args.transcript_sessions, args.seed), "",
+              "| Input | files | lines | lines/s | events/s | MB/s | CPU s | peak RSS |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        if rp:
+            ex = rp["agent_exporter"]
+            L.append("| native events (the replay above) | 1 | %d | %s | %s | %.0f | %.2f | %.1f MB |" %
+                     (args.events, fmt_eps(ex["eps"]), fmt_eps(ex["eps"]),
+                      events_bytes / 1e6 / ex["wall"], ex["cpu"], ex["rss_mb"]))
+        for fmt, _, label in TRANSCRIPT_FORMATS:
+            m = tr[fmt]
+            L.append("| %s (%.0f MB, %d events) | %d | %d | %s | %s | %.0f | %.2f | %.1f MB |" %
+                     (label, m["mb"], m["events"], m["files"], m["lines"], fmt_eps(m["lps"]), fmt_eps(m["eps"]),
+                      m["mbps"], m["cpu"], m["rss_mb"]))
+        L.append("")
     server_rows = []
     p = res.get("push")
     if p:
@@ -715,6 +796,8 @@ def main():
             res["series"] = bench_series(args)
         if "idle" in args.only:
             res["idle"] = bench_idle(args)
+        if "transcripts" in args.only:
+            res["transcripts"] = bench_transcripts(args, out_dir)
     except BenchError as e:
         print("bench: FAILED: %s" % e, file=sys.stderr)
         print("bench: outputs kept in %s" % out_dir, file=sys.stderr)
