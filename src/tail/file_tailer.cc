@@ -92,6 +92,7 @@ struct FileTailer::Impl {
   std::map<std::string, FileId> path_ids;  // identity under each path at the last Poll
   std::map<FileId, bool> open_failed;      // files that could not be opened (logged)
   std::set<std::string> warned;            // once-only warnings already written
+  std::set<std::string> unreadable_dirs;   // warned about at the last scan (rearmed after)
   bool first_poll = true;
   bool stdin_wanted;
   bool stdin_done = false;
@@ -110,6 +111,17 @@ std::size_t FileTailer::Impl::Poll() {
   for (const auto& p : ex.non_regular) {
     WarnOnce(&warned, p, "tail: ignoring match that is not a regular file", "not a file");
   }
+  // A `**` walk skips directories it cannot read: counted at each scan like other read
+  // errors, logged once until the directory is readable again (or gone).
+  std::set<std::string> unreadable_now;
+  for (const auto& u : ex.unreadable) {
+    ++read_errors;
+    if (!unreadable_dirs.contains(u.path)) {
+      log::Warn("tail: cannot read directory", {{"path", u.path}, {"error", u.error}});
+    }
+    unreadable_now.insert(u.path);
+  }
+  unreadable_dirs.swap(unreadable_now);
 
   // Match the current expansion against what is open: by identity, so that a file renamed
   // to another matched name is continued rather than re-read.

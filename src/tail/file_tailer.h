@@ -7,8 +7,8 @@
 //   A new file starts at 0, or, with start_at_end, at the start of its unterminated last
 //   line (else its end) when it existed at the first Poll() and no saved position names
 //   its path. Files appearing later always start at 0.
-// - Each poll re-expands the globs (glob(3)); a file matched by several patterns or paths
-//   is read once. A file renamed to another matched name (`app.log*` matching app.log.1)
+// - Each poll re-expands the globs (glob(3); a `**` component matches zero or more
+//   directories, recursive_glob.h); a file matched by several patterns or paths is read once. A file renamed to another matched name (`app.log*` matching app.log.1)
 //   is continued by identity under its new path, never re-read.
 // - A file no longer matched (renamed away, deleted, or replaced by another inode under its
 //   path: rename rotation, delete-and-recreate) is drained to EOF through its open
@@ -26,7 +26,9 @@
 //   no Restore, no OnFileClosed).
 // - Errors (open, stat, read) do not stop other files: each failed attempt increments
 //   stats().read_errors, and one warning is logged per file until it is read again.
-//   Matches that are not regular files (directories) are ignored with one warning.
+//   Matches that are not regular files (directories) are ignored with one warning; a
+//   directory a `**` pattern cannot read is skipped, counted in read_errors at each scan
+//   and logged once until it is readable again.
 // Confined to the thread that calls Poll()/Run(); the sink is called on that thread.
 // stats() alone may be called from any thread (atomic counters).
 #include <atomic>
@@ -56,7 +58,8 @@ class TailSink {
 };
 
 struct TailOptions {
-  std::vector<std::string> patterns;  ///< paths, globs (glob(3)), or "-" for stdin
+  /// Paths, globs (glob(3), plus `**` for any number of directories), or "-" for stdin.
+  std::vector<std::string> patterns;
   std::chrono::milliseconds poll_interval{250};
   std::size_t max_line_bytes = 1 << 20;
   bool start_at_end = false;

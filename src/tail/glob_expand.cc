@@ -6,12 +6,32 @@
 #include <set>
 
 namespace agx::detail {
+namespace {
+
+void Add(const std::string& path, std::set<FileId>* seen, Expansion* out) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return;  // vanished since it was listed
+  if (!S_ISREG(st.st_mode)) {
+    out->non_regular.push_back(path);
+    return;
+  }
+  FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+  if (seen->insert(id).second) out->files.push_back({path, id});
+}
+
+}  // namespace
 
 Expansion ExpandPatterns(const std::vector<std::string>& patterns) {
   Expansion out;
   std::set<FileId> seen;
   for (const std::string& pattern : patterns) {
     if (pattern == "-") continue;
+    if (IsRecursivePattern(pattern)) {
+      std::vector<std::string> paths;
+      ExpandRecursive(pattern, &paths, &out.unreadable);
+      for (const std::string& path : paths) Add(path, &seen, &out);
+      continue;
+    }
     glob_t g{};
     int rc = glob(pattern.c_str(), 0, nullptr, &g);
     if (rc == GLOB_NOSPACE) {
@@ -19,17 +39,7 @@ Expansion ExpandPatterns(const std::vector<std::string>& patterns) {
     } else if (rc == GLOB_ABORTED) {
       out.errors.push_back(pattern + ": read error");
     } else if (rc == 0) {
-      for (std::size_t i = 0; i < g.gl_pathc; ++i) {
-        const char* path = g.gl_pathv[i];
-        struct stat st {};
-        if (stat(path, &st) != 0) continue;  // vanished since glob() listed it
-        if (!S_ISREG(st.st_mode)) {
-          out.non_regular.emplace_back(path);
-          continue;
-        }
-        FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
-        if (seen.insert(id).second) out.files.push_back({path, id});
-      }
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) Add(g.gl_pathv[i], &seen, &out);
     }
     globfree(&g);
   }
