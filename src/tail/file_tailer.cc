@@ -2,12 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <list>
 #include <map>
 #include <set>
 #include <string>
@@ -21,26 +21,37 @@ namespace agx {
 namespace {
 
 using detail::FileId;
+using detail::FileStat;
+using detail::InodeReused;
 using detail::LineSplitter;
+using Clock = std::chrono::steady_clock;
 
 // Bytes read from one source in one Poll() before moving to the next, so that a file that
 // grows as fast as we read cannot starve the others.
 constexpr std::size_t kMaxBytesPerSourcePerPoll = std::size_t{64} << 20;
 constexpr std::chrono::milliseconds kSleepStep{50};
 
-// One followed source: an open regular file, or standard input.
+// One followed source: a regular file (open, or parked: closed for max_open_files), or
+// standard input.
 struct Source {
   explicit Source(std::size_t max_line_bytes) : splitter(max_line_bytes) {}
-  int fd = -1;
+  int fd = -1;                 // -1: parked (or stdin's 0)
   FilePosition pos;            // identity, last seen path, offset past the last complete line
   std::uint64_t read_pos = 0;  // offset of the next byte to read (pos.offset + pending bytes)
-  LineSplitter splitter;
-  bool matched = false;       // matched by the current Poll()'s glob expansion
-  bool error_logged = false;  // a read error was logged and nothing was read since
+  LineSplitter splitter;       // kept while parked: a held partial line survives a reopen
+  FileStat seen;               // the open file at its last fstat (size, mtime, birth time)
+  FileStat at_path;            // what is under pos.path at this poll (when at_path_valid)
+  bool at_path_valid = false;
+  bool matched = false;              // matched by the current scan
+  bool error_logged = false;         // a read error was logged and nothing was read since
+  std::list<Source*>::iterator lru;  // among the open files (valid while fd >= 0)
 };
 
-FileId IdOf(const struct stat& st) {
-  return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+FileId IdOf(const Source& s) { return {s.pos.dev, s.pos.ino}; }
+
+// True when `st` (from pos.path) is not the parked or open source `s` any more.
+bool OtherFile(const Source& s, const FileStat& st) {
+  return st.id != IdOf(s) || (s.fd < 0 && InodeReused(s.seen, st));
 }
 
 }  // namespace
@@ -50,6 +61,7 @@ struct FileTailer::Impl {
       : options(std::move(o)),
         sink(s),
         chunk_size(std::max<std::size_t>(options.read_chunk_bytes, 1)),
+        max_open(std::max<std::size_t>(options.max_open_files, 1)),
         stdin_wanted(std::find(options.patterns.begin(), options.patterns.end(), "-") !=
                      options.patterns.end()) {
     if (stdin_wanted) {
@@ -59,13 +71,21 @@ struct FileTailer::Impl {
     }
   }
   ~Impl() {
-    for (auto& f : files) close(f->fd);
+    for (auto& f : files) {
+      if (f->fd >= 0) close(f->fd);
+    }
   }
 
   std::size_t Poll();
+  bool KnownPathChanged();
+  std::size_t Scan();
   void Track(const detail::MatchedFile& m);
   std::uint64_t StartOffset(int fd, const detail::MatchedFile& m, std::uint64_t size, FileId id);
   std::uint64_t StartOfLastLine(int fd, std::uint64_t size);
+  std::size_t Service(Source& s);
+  bool Reopen(Source& s);
+  void MakeRoom(const Source* keep);
+  void Park(Source& s);
   std::size_t ReadFile(Source& s);
   std::size_t ReadStdin();
   void Deliver(Source& s, std::size_t n);
@@ -84,20 +104,25 @@ struct FileTailer::Impl {
     if (!chunk_buf) chunk_buf = std::make_unique_for_overwrite<char[]>(chunk_size);
     return chunk_buf.get();
   }
+  std::size_t max_open;
   std::vector<std::string_view> lines;         // reused for every delivery
-  std::vector<std::unique_ptr<Source>> files;  // in the order they were opened
+  std::vector<std::unique_ptr<Source>> files;  // in the order they were first opened
+  std::list<Source*> open_files;               // the open ones, least recently grown first
   std::map<FileId, Source*> by_id;
   std::map<FileId, FilePosition> saved;    // Restore()d, not yet found
   std::set<std::string> saved_paths;       // paths of Restore()d positions
-  std::map<std::string, FileId> path_ids;  // identity under each path at the last Poll
+  std::map<std::string, FileId> path_ids;  // identity under each path at the last scan
   std::map<FileId, bool> open_failed;      // files that could not be opened (logged)
   std::set<std::string> warned;            // once-only warnings already written
   std::set<std::string> unreadable_dirs;   // warned about at the last scan (rearmed after)
+  Clock::time_point next_scan{};
+  bool scan_soon = false;  // a parked file's path showed another file: scan at the next poll
   bool first_poll = true;
   bool stdin_wanted;
   bool stdin_done = false;
   std::unique_ptr<Source> stdin_src;
-  std::atomic<std::uint64_t> files_opened{0}, rotations{0}, truncations{0}, read_errors{0};
+  std::atomic<std::uint64_t> files_opened{0}, rotations{0}, truncations{0}, read_errors{0},
+      scans{0}, files_reopened{0};
 };
 
 void FileTailer::Impl::WarnOnce(std::set<std::string>* seen, const std::string& key,
@@ -106,6 +131,33 @@ void FileTailer::Impl::WarnOnce(std::set<std::string>* seen, const std::string& 
 }
 
 std::size_t FileTailer::Impl::Poll() {
+  const Clock::time_point now = Clock::now();
+  std::size_t total = 0;
+  if (first_poll || scan_soon || now >= next_scan || KnownPathChanged()) {
+    total += Scan();
+    next_scan = now + options.scan_interval;
+    scan_soon = false;
+  }
+  for (auto& f : files) total += Service(*f);
+  if (stdin_wanted) total += ReadStdin();
+  first_poll = false;
+  return total;
+}
+
+// Between scans: one stat of each known path. True when a file is no longer under its path
+// (renamed, deleted, replaced), so that rotation is handled now and not at the next scan.
+bool FileTailer::Impl::KnownPathChanged() {
+  for (auto& f : files) {
+    f->at_path_valid = detail::StatPath(f->pos.path, &f->at_path) == 0;
+    if (!f->at_path_valid || OtherFile(*f, f->at_path)) return true;
+  }
+  return false;
+}
+
+// Expands the patterns and matches the result against the known files. \return bytes read
+// while draining files that are gone.
+std::size_t FileTailer::Impl::Scan() {
+  ++scans;
   detail::Expansion ex = detail::ExpandPatterns(options.patterns);
   for (const auto& e : ex.errors) WarnOnce(&warned, e, "tail: glob failed", "glob(3) error");
   for (const auto& p : ex.non_regular) {
@@ -123,90 +175,96 @@ std::size_t FileTailer::Impl::Poll() {
   }
   unreadable_dirs.swap(unreadable_now);
 
-  // Match the current expansion against what is open: by identity, so that a file renamed
-  // to another matched name is continued rather than re-read.
-  for (auto& f : files) f->matched = false;
+  // Match the expansion against the known files: by identity, so that a file renamed to
+  // another matched name is continued rather than re-read.
+  for (auto& f : files) f->matched = f->at_path_valid = false;
   std::map<std::string, FileId> new_path_ids;
   std::set<FileId> seen_ids;
   for (const auto& m : ex.files) {
+    const FileId id = m.stat.id;
+    auto it = by_id.find(id);
+    // A parked file's inode number now naming another file means it was deleted: it stays
+    // unmatched (closed below), and the new file is tracked from 0.
+    const bool reused = it != by_id.end() && OtherFile(*it->second, m.stat);
     auto prev = path_ids.find(m.path);
-    if (prev != path_ids.end() && prev->second != m.id) {
+    if (prev != path_ids.end() &&
+        (prev->second != id || (reused && it->second->pos.path == m.path))) {
       ++rotations;
       log::Info("tail: file rotated", {{"path", m.path}});
     }
-    new_path_ids.emplace(m.path, m.id);
-    seen_ids.insert(m.id);
-    auto it = by_id.find(m.id);
-    if (it != by_id.end()) {
-      it->second->matched = true;
-      if (it->second->pos.path != m.path) it->second->pos.path = m.path;
-    }
+    new_path_ids.emplace(m.path, id);
+    seen_ids.insert(id);
+    if (it == by_id.end() || reused) continue;
+    Source& s = *it->second;
+    s.matched = true;
+    if (s.pos.path != m.path) s.pos.path = m.path;
+    s.at_path = m.stat;
+    s.at_path_valid = true;
   }
   path_ids.swap(new_path_ids);
 
   // Files no longer matched (renamed away, deleted, or replaced under their path) are
-  // drained to EOF and closed first, so their last lines precede those of their successor.
+  // drained to EOF (when open) and closed first, so their last lines precede those of
+  // their successor.
   std::size_t total = 0;
   for (auto it = files.begin(); it != files.end();) {
+    Source& s = **it;
     // A file still present under its path was only missed by the expansion (e.g. a glob
     // race): closing it would make it a new file and re-read it from 0.
-    struct stat st {};
-    if (!(*it)->matched && stat((*it)->pos.path.c_str(), &st) == 0 &&
-        IdOf(st) == FileId{(*it)->pos.dev, (*it)->pos.ino}) {
-      (*it)->matched = true;
+    if (!s.matched && detail::StatPath(s.pos.path, &s.at_path) == 0 && !OtherFile(s, s.at_path)) {
+      s.matched = s.at_path_valid = true;
     }
-    if ((*it)->matched) {
+    if (s.matched) {
       ++it;
       continue;
     }
-    total += ReadFile(**it);
-    CloseFile(**it);
-    by_id.erase(FileId{(*it)->pos.dev, (*it)->pos.ino});
+    if (s.fd >= 0) total += ReadFile(s);
+    CloseFile(s);
+    by_id.erase(IdOf(s));
     it = files.erase(it);
   }
   for (const auto& m : ex.files) {
-    if (!by_id.contains(m.id)) Track(m);
+    if (!by_id.contains(m.stat.id)) Track(m);
   }
   // Positions and failures of files that are gone are forgotten: should the inode number
   // be reused later, it is a new file.
   std::erase_if(saved, [&](const auto& kv) { return !seen_ids.contains(kv.first); });
   std::erase_if(open_failed, [&](const auto& kv) { return !seen_ids.contains(kv.first); });
-
-  for (auto& f : files) total += ReadFile(*f);
-  if (stdin_wanted) total += ReadStdin();
-  first_poll = false;
   return total;
 }
 
 void FileTailer::Impl::Track(const detail::MatchedFile& m) {
+  MakeRoom(nullptr);
   int fd = open(m.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
     if (err == ENOENT) return;  // vanished since the glob: nothing to read
     ++read_errors;
-    if (!open_failed[m.id]) {
-      open_failed[m.id] = true;
+    if (!open_failed[m.stat.id]) {
+      open_failed[m.stat.id] = true;
       log::Warn("tail: cannot open file", {{"path", m.path}, {"error", std::strerror(err)}});
     }
     return;
   }
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  FileStat st;
+  if (detail::StatFd(fd, &st) != 0 || !st.regular) {
     close(fd);
     return;
   }
-  FileId id = IdOf(st);  // the path may have been replaced since the glob: trust the fd
+  const FileId id = st.id;  // the path may have been replaced since the glob: trust the fd
   if (by_id.contains(id)) {
     close(fd);
     return;
   }
-  open_failed.erase(m.id);
-  std::uint64_t offset = StartOffset(fd, m, static_cast<std::uint64_t>(st.st_size), id);
+  open_failed.erase(m.stat.id);
+  std::uint64_t offset = StartOffset(fd, m, st.size, id);
   auto src = std::make_unique<Source>(options.max_line_bytes);
   src->fd = fd;
   src->pos = FilePosition{m.path, id.dev, id.ino, offset};
   src->read_pos = offset;
-  src->matched = true;
+  src->seen = src->at_path = st;
+  src->at_path_valid = src->matched = true;
+  src->lru = open_files.insert(open_files.end(), src.get());
   by_id.emplace(id, src.get());
   files.push_back(std::move(src));
   ++files_opened;
@@ -253,13 +311,75 @@ std::uint64_t FileTailer::Impl::StartOfLastLine(int fd, std::uint64_t size) {
   return limit;
 }
 
+// Reads an open file, or a parked one whose path shows it changed (after opening it again).
+std::size_t FileTailer::Impl::Service(Source& s) {
+  if (s.fd < 0) {
+    // at_path is from this poll's scan or KnownPathChanged(): both ran over every file.
+    if (!s.at_path_valid || OtherFile(s, s.at_path)) return 0;  // for the next scan
+    if (s.at_path.size == s.read_pos && s.at_path.mtime_ns == s.seen.mtime_ns) return 0;
+    if (!Reopen(s)) return 0;
+  }
+  return ReadFile(s);
+}
+
+// Opens a parked file again under its path; false when another file is there now (the
+// next scan sorts it out) or it cannot be opened.
+bool FileTailer::Impl::Reopen(Source& s) {
+  MakeRoom(&s);
+  int fd = open(s.pos.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      scan_soon = true;
+    } else {
+      ReportError(s, "tail: cannot open file again", errno);
+    }
+    return false;
+  }
+  FileStat st;
+  if (detail::StatFd(fd, &st) != 0 || OtherFile(s, st)) {
+    close(fd);
+    scan_soon = true;
+    return false;
+  }
+  s.fd = fd;
+  s.lru = open_files.insert(open_files.end(), &s);
+  ++files_reopened;
+  return true;
+}
+
+// Parks open files until one more may be opened: the least recently grown that was read
+// to its end, else the least recently grown (parking loses nothing: the offset and any held
+// partial line are kept, and a parked file with more to read is opened again next poll).
+void FileTailer::Impl::MakeRoom(const Source* keep) {
+  while (open_files.size() >= max_open) {
+    Source* victim = nullptr;
+    for (Source* c : open_files) {
+      if (c == keep) continue;
+      if (victim == nullptr) victim = c;
+      if (c->read_pos >= c->seen.size) {
+        victim = c;
+        break;
+      }
+    }
+    if (victim == nullptr) return;
+    Park(*victim);
+  }
+}
+
+void FileTailer::Impl::Park(Source& s) {
+  close(s.fd);
+  s.fd = -1;
+  open_files.erase(s.lru);
+  s.splitter.Compact();
+  log::Debug("tail: parked idle file", {{"path", s.pos.path}});
+}
+
 std::size_t FileTailer::Impl::ReadFile(Source& s) {
-  struct stat st {};
-  if (fstat(s.fd, &st) != 0) {
-    ReportError(s, "tail: cannot stat file", errno);
+  if (int err = detail::StatFd(s.fd, &s.seen); err != 0) {
+    ReportError(s, "tail: cannot stat file", err);
     return 0;
   }
-  if (static_cast<std::uint64_t>(st.st_size) < s.read_pos) {  // copytruncate
+  if (s.seen.size < s.read_pos) {  // copytruncate
     ++truncations;
     log::Info("tail: file truncated", {{"path", s.pos.path}});
     s.splitter.Reset();
@@ -279,6 +399,7 @@ std::size_t FileTailer::Impl::ReadFile(Source& s) {
     Deliver(s, static_cast<std::size_t>(n));
     if (static_cast<std::size_t>(n) < chunk_size) break;  // short read: at EOF for now
   }
+  if (total > 0) open_files.splice(open_files.end(), open_files, s.lru);  // most recent
   return total;
 }
 
@@ -330,8 +451,11 @@ void FileTailer::Impl::CloseFile(Source& s) {
     log::Warn("tail: dropping unterminated last line of a closed file",
               {{"path", s.pos.path}, {"bytes", std::to_string(s.splitter.pending_bytes())}});
   }
-  close(s.fd);
-  s.fd = -1;
+  if (s.fd >= 0) {
+    close(s.fd);
+    s.fd = -1;
+    open_files.erase(s.lru);
+  }
   log::Info("tail: file closed", {{"path", s.pos.path}});
   sink->OnFileClosed(s.pos);
 }
@@ -374,8 +498,9 @@ void FileTailer::Run(const std::atomic<bool>& stop) {
 bool FileTailer::StdinDone() const { return impl_->stdin_done; }
 
 TailStats FileTailer::stats() const {
-  return TailStats{impl_->files_opened.load(), impl_->rotations.load(), impl_->truncations.load(),
-                   impl_->read_errors.load()};
+  return TailStats{impl_->files_opened.load(), impl_->rotations.load(),
+                   impl_->truncations.load(),  impl_->read_errors.load(),
+                   impl_->scans.load(),        impl_->files_reopened.load()};
 }
 
 }  // namespace agx

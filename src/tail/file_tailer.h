@@ -7,14 +7,29 @@
 //   A new file starts at 0, or, with start_at_end, at the start of its unterminated last
 //   line (else its end) when it existed at the first Poll() and no saved position names
 //   its path. Files appearing later always start at 0.
-// - Each poll re-expands the globs (glob(3); a `**` component matches zero or more
-//   directories, recursive_glob.h); a file matched by several patterns or paths is read once. A file renamed to another matched name (`app.log*` matching app.log.1)
-//   is continued by identity under its new path, never re-read.
+// - Scans expand the globs (glob(3); a `**` component matches zero or more directories,
+//   recursive_glob.h); a file matched by several patterns or paths is read once. A scan
+//   runs at the first poll and then every scan_interval; in between, each poll checks only
+//   the files it knows (one stat of each path), and scans at once when one of them is no
+//   longer under its path (renamed, deleted, replaced), so rotation is handled at the poll
+//   interval while new files are found within scan_interval. A file renamed to another
+//   matched name (`app.log*` matching app.log.1) is continued by identity under its new
+//   path, never re-read.
 // - A file no longer matched (renamed away, deleted, or replaced by another inode under its
 //   path: rename rotation, delete-and-recreate) is drained to EOF through its open
 //   descriptor (lines reported with its identity and last seen path), closed and reported
 //   via OnFileClosed(), before its successor is read from 0. A size below the read offset
 //   means copytruncate: read again from 0. A file that vanishes and re-appears is new.
+// - At most max_open_files files are open. Beyond it, the open file that has not grown for
+//   the longest time (preferring files read to their end) is closed ("parked") before
+//   another is opened; it keeps its identity, offset and held partial line. Each poll
+//   stats a parked file's path: when the file there has the same identity and its size or
+//   mtime differ from what was read, it is opened again (its dev+inode, and its birth time
+//   where the file system records one, must match: otherwise it is another file, handled
+//   by a scan) and read on from where it was, so nothing is read twice or skipped. A
+//   parked file that vanishes is reported via OnFileClosed() like an open one; lines
+//   appended to it in its last poll interval before it was renamed to a name no pattern
+//   matches, or deleted, cannot be drained (it is not open).
 // - A partial last line is held until its newline arrives (and never delivered alone). When
 //   a file is closed (or stdin ends) an unterminated last line is dropped with a warning;
 //   the position stays before it.
@@ -64,6 +79,11 @@ struct TailOptions {
   std::size_t max_line_bytes = 1 << 20;
   bool start_at_end = false;
   std::size_t read_chunk_bytes = 1 << 20;
+  /// Most files open at once (at least 1); more matched files are parked while idle.
+  std::size_t max_open_files = 256;
+  /// How often the patterns are expanded to find new files; polls in between check only
+  /// the known files. Not more often than poll_interval in Run(); 0: at every Poll().
+  std::chrono::milliseconds scan_interval{1000};
 };
 
 struct TailStats {
@@ -71,6 +91,8 @@ struct TailStats {
   std::uint64_t rotations = 0;    ///< inode change under a path
   std::uint64_t truncations = 0;  ///< copytruncate detected
   std::uint64_t read_errors = 0;
+  std::uint64_t scans = 0;           ///< expansions of the patterns
+  std::uint64_t files_reopened = 0;  ///< parked files opened again because they changed
 };
 
 class FileTailer {

@@ -1,7 +1,6 @@
 #include "tail/glob_expand.h"
 
 #include <glob.h>
-#include <sys/stat.h>
 
 #include <set>
 
@@ -9,14 +8,13 @@ namespace agx::detail {
 namespace {
 
 void Add(const std::string& path, std::set<FileId>* seen, Expansion* out) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return;  // vanished since it was listed
-  if (!S_ISREG(st.st_mode)) {
+  FileStat st;
+  if (StatPath(path, &st) != 0) return;  // vanished since it was listed
+  if (!st.regular) {
     out->non_regular.push_back(path);
     return;
   }
-  FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
-  if (seen->insert(id).second) out->files.push_back({path, id});
+  if (seen->insert(st.id).second) out->files.push_back({path, st});
 }
 
 }  // namespace

@@ -78,4 +78,10 @@ void LineSplitter::Reset() {
   skipped_ = 0;
 }
 
+void LineSplitter::Compact() {
+  spare_.clear();
+  spare_.shrink_to_fit();
+  partial_.shrink_to_fit();
+}
+
 }  // namespace agx::detail

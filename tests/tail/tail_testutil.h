@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +57,24 @@ inline std::uint64_t SizeOf(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return 0;
   return static_cast<std::uint64_t>(st.st_size);
+}
+
+/// Descriptors this process has open now (each entry of /proc/self/fd).
+inline std::size_t OpenFdCount() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+/// The paths of the files this process has open now.
+inline std::set<std::string> OpenFilePaths() {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    if (!ec) out.insert(target.string());
+  }
+  return out;
 }
 
 /// Records every line and position. Thread-safe (Run() tests read it from another thread).
@@ -113,9 +132,12 @@ class RecordingSink : public TailSink {
   std::size_t calls_ = 0;
 };
 
+/// Options for tests that call Poll() back to back: every Poll() scans for new files
+/// (scan_interval 0), so that a file created between two polls is found by the second.
 inline TailOptions Options(std::vector<std::string> patterns) {
   TailOptions o;
   o.patterns = std::move(patterns);
+  o.scan_interval = std::chrono::milliseconds(0);
   return o;
 }
 
