@@ -80,6 +80,12 @@ struct IngestConfig {
   std::vector<std::string> files;  ///< native event files: paths and globs, "-" for stdin
   std::chrono::milliseconds poll_interval{250};
   std::size_t max_line_bytes = 1 << 20;
+  /// Tailed files open at once, per tailer (ingest.files, otlp.files); more matched files are
+  /// closed while idle and opened again when they grow (FileTailer, "parked").
+  std::size_t max_open_files = 256;
+  /// How often the file patterns are expanded to find new files; polls in between check only
+  /// the files already followed (a big `**` tree is not walked at every poll).
+  std::chrono::milliseconds scan_interval{std::chrono::seconds(1)};
   /// Levels of objects and arrays in a line, its own object included; deeper: invalid_json.
   int max_json_depth = 64;
   /// Events (NDJSON lines or JSON array elements) in one POST /v1/events body; more: 413,

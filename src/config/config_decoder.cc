@@ -72,6 +72,13 @@ void DecodeIngest(const Value& v, IngestConfig* ingest, std::vector<std::string>
       {"transcripts", [&](const Value& x) { DecodeTranscripts(x, &ingest->transcripts, d); }},
       {"poll_interval", [&](const Value& x) { ReadDuration(x, d, &ingest->poll_interval); }},
       {"max_line_bytes", [&](const Value& x) { ReadSize(x, d, &ingest->max_line_bytes); }},
+      {"max_open_files",
+       [&](const Value& x) {
+         std::int64_t n = 0;
+         // Linux's default ceiling of descriptors per process (fs.nr_open).
+         if (ReadInt(x, 1, 1048576, d, &n)) ingest->max_open_files = static_cast<std::size_t>(n);
+       }},
+      {"scan_interval", [&](const Value& x) { ReadDuration(x, d, &ingest->scan_interval); }},
       {"max_json_depth",
        [&](const Value& x) {
          std::int64_t n = 0;

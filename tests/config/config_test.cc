@@ -31,6 +31,8 @@ TEST(ConfigTest, DefaultsMatchTheDocumentedValues) {
   EXPECT_TRUE(c.ingest.files.empty());
   EXPECT_EQ(c.ingest.poll_interval, milliseconds(250));
   EXPECT_EQ(c.ingest.max_line_bytes, 1u << 20);
+  EXPECT_EQ(c.ingest.max_open_files, 256u);
+  EXPECT_EQ(c.ingest.scan_interval, seconds(1));
   EXPECT_FALSE(c.ingest.start_at_end);
   EXPECT_EQ(c.state.dir, "");
   EXPECT_EQ(c.state.snapshot_interval, seconds(30));
@@ -71,6 +73,8 @@ ingest:
   files: [/var/log/a.jsonl, "/var/log/agents/*.jsonl", "-"]
   poll_interval: 1s500ms
   max_line_bytes: 65536
+  max_open_files: 32
+  scan_interval: 10s
   start_at: end
 state:
   dir: /var/lib/agent_exporter
@@ -102,6 +106,8 @@ pricing:
             (std::vector<std::string>{"/var/log/a.jsonl", "/var/log/agents/*.jsonl", "-"}));
   EXPECT_EQ(c->ingest.poll_interval, milliseconds(1500));
   EXPECT_EQ(c->ingest.max_line_bytes, 65536u);
+  EXPECT_EQ(c->ingest.max_open_files, 32u);
+  EXPECT_EQ(c->ingest.scan_interval, seconds(10));
   EXPECT_TRUE(c->ingest.start_at_end);
   EXPECT_EQ(c->state.dir, "/var/lib/agent_exporter");
   EXPECT_EQ(c->state.snapshot_interval, std::chrono::minutes(2));
@@ -281,6 +287,8 @@ TEST(ConfigTest, ExampleFileSetsEveryKey) {
                           "files:",
                           "poll_interval:",
                           "max_line_bytes:",
+                          "max_open_files:",
+                          "scan_interval:",
                           "start_at:",
                           "state:",
                           "dir:",
