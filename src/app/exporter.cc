@@ -278,14 +278,9 @@ Status Exporter::Start() {
   tail_options.poll_interval = config_.ingest.poll_interval;
   tail_options.max_line_bytes = config_.ingest.max_line_bytes;
   tail_options.start_at_end = config_.ingest.start_at_end;
-  StartTail(tail_options, pipeline_.get());
   tail_options.max_open_files = config_.ingest.max_open_files;
   tail_options.scan_interval = config_.ingest.scan_interval;
-  tailer_ = std::make_unique<FileTailer>(tail_options, pipeline_.get());
-  tailer_->Restore(pipeline_->Positions());
-  if (!config_.ingest.files.empty()) {
-    tail_thread_ = std::thread([this] { tailer_->Run(stop_tail_); });
-  }
+  StartTail(tail_options, pipeline_.get());
   TailOptions otlp_tail_options = tail_options;
   otlp_tail_options.patterns = config_.otlp.files;
   StartTail(otlp_tail_options, otlp_->file_sink());

@@ -95,15 +95,13 @@ def main():
     tmp = tempfile.mkdtemp(prefix="agx-kill9-")
     config = os.path.join(tmp, "config.yml")
     trees = os.path.join(tmp, "trees")
-    # Transcripts: as transcripts_e2e_test.py, the deeper files also by explicit patterns
-    # until `**` matches any depth. Prices: the generator's, for the events file too.
+    # Transcripts: the directories as users configure them (as transcripts_e2e_test.py).
+    # Prices: the generator's, for the events file too.
     pricing = gen_transcripts.PRICING
     with open(config, "w") as f:
         f.write("web:\n  listen_address: 127.0.0.1:0\n"
-                "ingest:\n  poll_interval: 20ms\n"
+                "ingest:\n  poll_interval: 20ms\n  scan_interval: 100ms\n"
                 "  files:\n    - '%(t)s/events*.jsonl'\n"
-                "    - {path: '%(r)s/claude/*/*/subagents/*.jsonl', format: claude_code}\n"
-                "    - {path: '%(r)s/codex/*/*/*/*.jsonl', format: codex}\n"
                 "  transcripts:\n"
                 "    claude_code: {dirs: ['%(r)s/claude'], agent_id: 'cc-{project}'}\n"
                 "    codex: {dirs: ['%(r)s/codex'], agent_id: 'cx-{project}'}\n"

@@ -35,19 +35,15 @@ SESSIONS = 6
 
 
 def write_config(tmp, root, pricing):
-    """The transcript directories as configured by users. Until `**` matches any depth in
-    the tailer (branch i16-tail), the deeper files are also named by explicit patterns; a
-    file matched twice is read once, so this config stays right after that change."""
+    """The transcript directories as configured by users: every file below them, sub-agent
+    files and Codex day directories included, is found through `<dir>/**/*.jsonl`."""
     config = os.path.join(tmp, "config.yml")
     price_lines = "".join("  - {match: %s, input: %s, output: %s, cache_read: %s, cache_write: %s}\n"
                           % (json.dumps(p["match"]), p["input"], p["output"], p["cache_read"], p["cache_write"])
                           for p in pricing)
     with open(config, "w") as f:
         f.write("web:\n  listen_address: 127.0.0.1:0\n"
-                "ingest:\n  poll_interval: 20ms\n"
-                "  files:\n"
-                "    - {path: '%(r)s/claude/*/*/subagents/*.jsonl', format: claude_code}\n"
-                "    - {path: '%(r)s/codex/*/*/*/*.jsonl', format: codex}\n"
+                "ingest:\n  poll_interval: 20ms\n  scan_interval: 100ms\n"
                 "  transcripts:\n"
                 "    claude_code: {dirs: ['%(r)s/claude'], agent_id: 'cc-{project}'}\n"
                 "    codex: {dirs: ['%(r)s/codex'], agent_id: 'cx-{project}'}\n"
