@@ -4,10 +4,10 @@
 #   docker run -d --name agent_exporter -p 9478:9478 -p 4318:4318 \
 #     -v agent_exporter-state:/var/lib/agent_exporter agent_exporter
 #
-# Docker does not run in the project's CI; tests/deploy/dockerfile_test.py checks what this
-# file names instead: every COPY source and script exists, every runtime package exists in
-# Debian 12 and together they provide every shared library the built binary loads, the
-# shipped config passes check-config and matches EXPOSE, USER and VOLUME.
+# Docker does not run in the project's CI; tests/container/dockerfile_test.py checks what
+# this file names instead: every COPY source and script exists, every runtime package
+# exists in Debian 12 and together they provide every shared library the built binary
+# loads, the shipped config passes check-config and matches EXPOSE, USER and VOLUME.
 
 # Build: the same scripts as CI, on the same Debian release.
 FROM debian:12-slim AS build
