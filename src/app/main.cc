@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> files, replay_files;
 
   auto* serve = app.add_subcommand("serve", "Tail event files, accept pushes, serve /metrics");
+  // --log.level (an option of the program) may also follow "serve": the systemd unit appends
+  // ARGS from /etc/default/agent_exporter after the subcommand.
+  serve->fallthrough();
   serve->add_option("--config.file", config_file, "YAML config file (built-in defaults if none)");
   serve->add_option("--web.listen-address", listen, "HOST:PORT to listen on (default :9478)");
   serve->add_option("--ingest.file", files, "Path or glob to tail (repeatable; '-' = stdin)");
