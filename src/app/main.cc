@@ -139,13 +139,22 @@ int main(int argc, char** argv) {
 
   auto* catalog = app.add_subcommand("catalog", "Print the metric catalogue as a Markdown table");
 
-  std::string output;
+  std::string output, rules_format = "prometheus", dashboards_format = "grafana";
   auto* rules = app.add_subcommand("rules", "Write Prometheus alerting and recording rules");
   rules->add_option("--config.file", config_file, "YAML config file (built-in defaults if none)");
   rules->add_option("--output", output, "Output directory")->required();
+  rules->add_option("--format", rules_format,
+                    "prometheus (rule files) or prometheus-operator (one PrometheusRule)")
+      ->check(CLI::IsMember({"prometheus", "prometheus-operator"}))
+      ->capture_default_str();
   auto* dashboards = app.add_subcommand("dashboards", "Write Grafana dashboards and datasource provisioning");
   dashboards->add_option("--config.file", config_file, "YAML config file (built-in defaults if none)");
   dashboards->add_option("--output", output, "Output directory")->required();
+  dashboards->add_option("--format", dashboards_format,
+                         "grafana (JSON and provisioning files) or configmap (Kubernetes "
+                         "ConfigMaps for Grafana's dashboard sidecar)")
+      ->check(CLI::IsMember({"grafana", "configmap"}))
+      ->capture_default_str();
   auto* alertmanager = app.add_subcommand("alertmanager", "Write the Alertmanager routing config");
   alertmanager->add_option("--config.file", config_file, "YAML config file (built-in defaults if none)");
   alertmanager->add_option("--output", output, "Output file")->required();
@@ -211,8 +220,18 @@ int main(int argc, char** argv) {
       return 1;
     }
     agx::Status written = agx::OkStatus();
-    if (*rules) written = agx::WriteGeneratedFiles(agx::GenerateRules(*config), output);
-    if (*dashboards) written = agx::WriteGeneratedFiles(agx::GenerateDashboards(*config), output);
+    if (*rules) {
+      written = agx::WriteGeneratedFiles(rules_format == "prometheus-operator"
+                                             ? agx::GeneratePrometheusRule(*config)
+                                             : agx::GenerateRules(*config),
+                                         output);
+    }
+    if (*dashboards) {
+      written = agx::WriteGeneratedFiles(dashboards_format == "configmap"
+                                             ? agx::GenerateDashboardConfigMaps(*config)
+                                             : agx::GenerateDashboards(*config),
+                                         output);
+    }
     if (*alertmanager) {
       std::filesystem::path out(output);
       written = agx::WriteGeneratedFiles({{out.filename().string(), agx::GenerateAlertmanager(*config)}},

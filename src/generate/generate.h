@@ -17,6 +17,11 @@ using GeneratedFiles = std::map<std::string, std::string>;
 GeneratedFiles GenerateRules(const Config& config);
 /// Grafana dashboards (JSON) and the datasource provisioning file.
 GeneratedFiles GenerateDashboards(const Config& config);
+/// The rules of GenerateRules as one Prometheus Operator PrometheusRule (all groups).
+GeneratedFiles GeneratePrometheusRule(const Config& config);
+/// The dashboards of GenerateDashboards as ConfigMaps for Grafana's dashboard sidecar
+/// (label grafana_dashboard: "1"), one per dashboard, in one multi-document file.
+GeneratedFiles GenerateDashboardConfigMaps(const Config& config);
 /// Alertmanager routing config (alertmanager.yml content).
 std::string GenerateAlertmanager(const Config& config);
 

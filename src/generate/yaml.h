@@ -30,6 +30,8 @@ class Yaml {
   Yaml& Add(Yaml value);
 
   Kind kind() const { return kind_; }
+  /// The items of a list (to move them into another list).
+  std::vector<Yaml>& items() { return list_; }
   bool empty() const { return kind_ == Kind::kMap ? map_.empty() : list_.empty(); }
 
   /// The document text (no leading `---`), ending with a newline.

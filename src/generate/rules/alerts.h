@@ -18,6 +18,9 @@ void AddQualityAlerts(const Context& ctx);
 /// AgentEventsAbsent, AgentExporterDown, AgentExporterRejectingLines.
 void AddHealthAlerts(const Context& ctx);
 
+/// Every enabled alert of the config and the records they read (what GenerateRules writes).
+RuleSet BuildRuleSet(const Config& config);
+
 /// Dashboard link query pre-selecting the alert's agent.
 inline constexpr char kAgentQuery[] = "var-agent_id={{ $labels.agent_id }}";
 

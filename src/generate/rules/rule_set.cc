@@ -38,6 +38,14 @@ std::vector<std::string> RuleSet::RecordNames() const {
 }
 
 std::string RuleSet::RecordingYaml() const {
+  return Yaml::Map().Set("groups", RecordingGroups()).Emit();
+}
+
+std::string RuleSet::AlertingYaml() const {
+  return Yaml::Map().Set("groups", AlertingGroups()).Emit();
+}
+
+Yaml RuleSet::RecordingGroups() const {
   Yaml groups = Yaml::List();
   for (const auto& [name, rules] : records_) {
     Yaml list = Yaml::List();
@@ -45,10 +53,10 @@ std::string RuleSet::RecordingYaml() const {
       list.Add(Yaml::Map().Set("record", r.name).Set("expr", r.expr));
     groups.Add(Yaml::Map().Set("name", name).Set("rules", std::move(list)));
   }
-  return Yaml::Map().Set("groups", std::move(groups)).Emit();
+  return groups;
 }
 
-std::string RuleSet::AlertingYaml() const {
+Yaml RuleSet::AlertingGroups() const {
   Yaml groups = Yaml::List();
   for (const auto& [name, rules] : alerts_) {
     Yaml list = Yaml::List();
@@ -69,7 +77,7 @@ std::string RuleSet::AlertingYaml() const {
     }
     groups.Add(Yaml::Map().Set("name", name).Set("rules", std::move(list)));
   }
-  return Yaml::Map().Set("groups", std::move(groups)).Emit();
+  return groups;
 }
 
 }  // namespace agx::rules

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "generate/yaml.h"
+
 namespace agx::rules {
 
 /// One alerting rule. `labels` are the static labels after `severity` (e.g. scope).
@@ -36,6 +38,9 @@ class RuleSet {
   /// The rule files' YAML (without header): `groups:` with the recording or alerting groups.
   std::string RecordingYaml() const;
   std::string AlertingYaml() const;
+  /// The same groups as YAML lists, for documents that embed them (a PrometheusRule spec).
+  Yaml RecordingGroups() const;
+  Yaml AlertingGroups() const;
 
   /// Every recording rule name, in insertion order.
   std::vector<std::string> RecordNames() const;

@@ -8,15 +8,24 @@
 
 namespace agx {
 
+namespace rules {
+
+RuleSet BuildRuleSet(const Config& config) {
+  RuleSet set;
+  const Context ctx(config, &set);
+  AddRunAlerts(ctx);
+  AddSloAlerts(ctx);
+  AddCostAlerts(ctx);
+  AddToolAlerts(ctx);
+  AddQualityAlerts(ctx);
+  AddHealthAlerts(ctx);
+  return set;
+}
+
+}  // namespace rules
+
 GeneratedFiles GenerateRules(const Config& config) {
-  rules::RuleSet set;
-  const rules::Context ctx(config, &set);
-  rules::AddRunAlerts(ctx);
-  rules::AddSloAlerts(ctx);
-  rules::AddCostAlerts(ctx);
-  rules::AddToolAlerts(ctx);
-  rules::AddQualityAlerts(ctx);
-  rules::AddHealthAlerts(ctx);
+  const rules::RuleSet set = rules::BuildRuleSet(config);
   const std::string header = GeneratedHeader(
       "#", "agent_exporter rules --config.file=config/agent_exporter.yml --output=rules");
   return {
