@@ -14,12 +14,14 @@
 #include <thread>
 
 #include "common/log.h"
+#include "tail/container_log_decoder.h"
 #include "tail/glob_expand.h"
 #include "tail/line_splitter.h"
 
 namespace agx {
 namespace {
 
+using detail::ContainerLogDecoder;
 using detail::FileId;
 using detail::FileStat;
 using detail::InodeReused;
@@ -39,6 +41,8 @@ struct Source {
   FilePosition pos;            // identity, last seen path, offset past the last complete line
   std::uint64_t read_pos = 0;  // offset of the next byte to read (pos.offset + pending bytes)
   LineSplitter splitter;       // kept while parked: a held partial line survives a reopen
+  // Container log files only: unwraps records, joins partial lines (kept while parked).
+  std::unique_ptr<ContainerLogDecoder> decoder;
   FileStat seen;               // the open file at its last fstat (size, mtime, birth time)
   FileStat at_path;            // what is under pos.path at this poll (when at_path_valid)
   bool at_path_valid = false;
@@ -60,6 +64,7 @@ struct FileTailer::Impl {
   Impl(TailOptions o, TailSink* s)
       : options(std::move(o)),
         sink(s),
+        record_limit(detail::MaxRecordBytes(options.container_log, options.max_line_bytes)),
         chunk_size(std::max<std::size_t>(options.read_chunk_bytes, 1)),
         max_open(std::max<std::size_t>(options.max_open_files, 1)),
         stdin_wanted(std::find(options.patterns.begin(), options.patterns.end(), "-") !=
@@ -89,6 +94,7 @@ struct FileTailer::Impl {
   std::size_t ReadFile(Source& s);
   std::size_t ReadStdin();
   void Deliver(Source& s, std::size_t n);
+  void DeliverDecoded(Source& s, std::uint64_t start, std::size_t n);
   void CloseFile(Source& s);
   void ReportError(Source& s, std::string_view what, int err);
   void WarnOnce(std::set<std::string>* seen, const std::string& key, std::string_view msg,
@@ -96,6 +102,7 @@ struct FileTailer::Impl {
 
   TailOptions options;
   TailSink* sink;
+  std::size_t record_limit;  // a physical line's limit: max_line_bytes plus the wrapper's
   // The one read buffer, reused for every read. Allocated at the first read, not zeroed: a
   // tailer with nothing to read (no files configured) keeps no megabyte of idle memory.
   std::size_t chunk_size;
@@ -106,6 +113,8 @@ struct FileTailer::Impl {
   }
   std::size_t max_open;
   std::vector<std::string_view> lines;         // reused for every delivery
+  std::vector<LineSplitter::LineEnd> line_ends;  // container logs: where each line ended
+  ContainerLogDecoder::Output decoded;            // container logs: reused for every delivery
   std::vector<std::unique_ptr<Source>> files;  // in the order they were first opened
   std::list<Source*> open_files;               // the open ones, least recently grown first
   std::map<FileId, Source*> by_id;
@@ -122,7 +131,8 @@ struct FileTailer::Impl {
   bool stdin_done = false;
   std::unique_ptr<Source> stdin_src;
   std::atomic<std::uint64_t> files_opened{0}, rotations{0}, truncations{0}, read_errors{0},
-      scans{0}, files_reopened{0};
+      scans{0}, files_reopened{0}, skipped_not_json{0}, skipped_bad_records{0},
+      skipped_unterminated{0};
 };
 
 void FileTailer::Impl::WarnOnce(std::set<std::string>* seen, const std::string& key,
@@ -159,6 +169,14 @@ bool FileTailer::Impl::KnownPathChanged() {
 std::size_t FileTailer::Impl::Scan() {
   ++scans;
   detail::Expansion ex = detail::ExpandPatterns(options.patterns);
+  if (options.container_log != ContainerLogFormat::kNone) {
+    // Rotated container logs are compressed into new files (kubelet: "0.log.<time>.gz",
+    // written as ".gz.tmp"): their lines were read before, under their previous name.
+    std::erase_if(ex.files, [](const detail::MatchedFile& m) {
+      std::string_view p = m.path;
+      return p.ends_with(".gz") || p.ends_with(".gz.tmp");
+    });
+  }
   for (const auto& e : ex.errors) WarnOnce(&warned, e, "tail: glob failed", "glob(3) error");
   for (const auto& p : ex.non_regular) {
     WarnOnce(&warned, p, "tail: ignoring match that is not a regular file", "not a file");
@@ -258,8 +276,12 @@ void FileTailer::Impl::Track(const detail::MatchedFile& m) {
   }
   open_failed.erase(m.stat.id);
   std::uint64_t offset = StartOffset(fd, m, st.size, id);
-  auto src = std::make_unique<Source>(options.max_line_bytes);
+  auto src = std::make_unique<Source>(record_limit);
   src->fd = fd;
+  if (options.container_log != ContainerLogFormat::kNone) {
+    src->decoder = std::make_unique<ContainerLogDecoder>(options.container_log,
+                                                         options.max_line_bytes, offset);
+  }
   src->pos = FilePosition{m.path, id.dev, id.ino, offset};
   src->read_pos = offset;
   src->seen = src->at_path = st;
@@ -371,6 +393,7 @@ void FileTailer::Impl::Park(Source& s) {
   s.fd = -1;
   open_files.erase(s.lru);
   s.splitter.Compact();
+  if (s.decoder) s.decoder->Compact();
   log::Debug("tail: parked idle file", {{"path", s.pos.path}});
 }
 
@@ -383,6 +406,7 @@ std::size_t FileTailer::Impl::ReadFile(Source& s) {
     ++truncations;
     log::Info("tail: file truncated", {{"path", s.pos.path}});
     s.splitter.Reset();
+    if (s.decoder) s.decoder->Reset(0);
     s.read_pos = s.pos.offset = 0;
   }
   std::size_t total = 0;
@@ -440,16 +464,42 @@ std::size_t FileTailer::Impl::ReadStdin() {
 void FileTailer::Impl::Deliver(Source& s, std::size_t n) {
   std::uint64_t start = s.read_pos;
   s.read_pos += n;
+  if (s.decoder) {
+    DeliverDecoded(s, start, n);
+    return;
+  }
   LineSplitter::Result r = s.splitter.Split(std::string_view(chunk(), n), &lines);
   if (!r.any_newline) return;  // nothing completed: the position does not move
   s.pos.offset = start + r.complete_bytes;
   sink->OnLines(s.pos, lines, r.oversized);
 }
 
+// Container logs: the records go through the decoder, which says how far the sink may
+// record (never into a line still being joined) and what it skipped.
+void FileTailer::Impl::DeliverDecoded(Source& s, std::uint64_t start, std::size_t n) {
+  LineSplitter::Result r = s.splitter.Split(std::string_view(chunk(), n), &lines, &line_ends);
+  if (!r.any_newline) return;
+  s.decoder->Decode(start, lines, line_ends, &decoded);
+  skipped_not_json += decoded.not_json;
+  skipped_bad_records += decoded.bad_records;
+  if (decoded.offset == s.pos.offset && decoded.lines.empty() && decoded.oversized == 0) return;
+  s.pos.offset = decoded.offset;
+  sink->OnLines(s.pos, decoded.lines, decoded.oversized);
+}
+
 void FileTailer::Impl::CloseFile(Source& s) {
   if (s.splitter.pending_bytes() > 0) {
     log::Warn("tail: dropping unterminated last line of a closed file",
               {{"path", s.pos.path}, {"bytes", std::to_string(s.splitter.pending_bytes())}});
+  }
+  if (s.decoder && (s.decoder->pending() || s.splitter.pending_bytes() > 0)) {
+    // Counted: the pieces of a split line whose end never came (e.g. written to the next
+    // file after a rotation) are not events that the position could bring back.
+    ++skipped_unterminated;
+    if (s.decoder->pending()) {
+      log::Warn("tail: dropping a container log line whose last part never came",
+                {{"path", s.pos.path}});
+    }
   }
   if (s.fd >= 0) {
     close(s.fd);
@@ -498,9 +548,11 @@ void FileTailer::Run(const std::atomic<bool>& stop) {
 bool FileTailer::StdinDone() const { return impl_->stdin_done; }
 
 TailStats FileTailer::stats() const {
-  return TailStats{impl_->files_opened.load(), impl_->rotations.load(),
-                   impl_->truncations.load(),  impl_->read_errors.load(),
-                   impl_->scans.load(),        impl_->files_reopened.load()};
+  return TailStats{impl_->files_opened.load(),        impl_->rotations.load(),
+                   impl_->truncations.load(),         impl_->read_errors.load(),
+                   impl_->scans.load(),               impl_->files_reopened.load(),
+                   impl_->skipped_not_json.load(),    impl_->skipped_bad_records.load(),
+                   impl_->skipped_unterminated.load()};
 }
 
 }  // namespace agx

@@ -37,6 +37,10 @@
 //   '\r' is kept; the sink decides what they mean.
 // - Lines longer than max_line_bytes (without the '\n') are skipped up to their newline,
 //   without buffering them, and reported as oversized so the sink can count them.
+// - Container logs (TailOptions::container_log): between the splitter and the sink a
+//   ContainerLogDecoder (container_log_decoder.h) unwraps CRI or Docker json-file records and
+//   joins split lines; the position handed to the sink is then never inside a split line
+//   (the start of its first record), so a restart reads it again whole.
 // - "-" reads standard input (path "-", dev/ino 0, offset = bytes consumed; no rotation,
 //   no Restore, no OnFileClosed).
 // - Errors (open, stat, read) do not stop other files: each failed attempt increments
@@ -55,6 +59,7 @@
 #include <vector>
 
 #include "common/file_position.h"
+#include "tail/container_record.h"
 
 namespace agx {
 
@@ -84,6 +89,11 @@ struct TailOptions {
   /// How often the patterns are expanded to find new files; polls in between check only
   /// the known files. Not more often than poll_interval in Run(); 0: at every Poll().
   std::chrono::milliseconds scan_interval{1000};
+  /// Container log files: each line is a record of this format around the line the
+  /// container printed (container_log_decoder.h). Lines handed to the sink are the joined
+  /// payloads that start with '{'; max_line_bytes bounds them after joining. Matches
+  /// ending in ".gz" or ".gz.tmp" (rotated, compressed copies) are ignored.
+  ContainerLogFormat container_log = ContainerLogFormat::kNone;
 };
 
 struct TailStats {
@@ -93,6 +103,10 @@ struct TailStats {
   std::uint64_t read_errors = 0;
   std::uint64_t scans = 0;           ///< expansions of the patterns
   std::uint64_t files_reopened = 0;  ///< parked files opened again because they changed
+  // Container logs only (TailOptions::container_log): lines skipped, not handed to the sink.
+  std::uint64_t skipped_not_json = 0;      ///< payload not starting with '{' (app output)
+  std::uint64_t skipped_bad_records = 0;   ///< records not in the container log format
+  std::uint64_t skipped_unterminated = 0;  ///< files closed with a split line unfinished
 };
 
 class FileTailer {

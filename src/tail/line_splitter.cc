@@ -5,8 +5,13 @@
 namespace agx::detail {
 
 LineSplitter::Result LineSplitter::Split(std::string_view chunk,
-                                         std::vector<std::string_view>* lines) {
+                                         std::vector<std::string_view>* lines,
+                                         std::vector<LineEnd>* ends) {
   lines->clear();
+  if (ends != nullptr) ends->clear();
+  auto ended = [ends](std::size_t end, bool oversized) {
+    if (ends != nullptr) ends->push_back({end, oversized});
+  };
   Result result;
   const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
   if (nl == nullptr) {
@@ -27,11 +32,13 @@ LineSplitter::Result LineSplitter::Split(std::string_view chunk,
 
   // The first line continues whatever the previous chunks left.
   std::size_t first_len = static_cast<std::size_t>(nl - chunk.data());
+  const bool first_oversized = skipping_ || partial_.size() + first_len > max_line_bytes_;
+  ended(first_len + 1, first_oversized);
   if (skipping_) {
     ++result.oversized;
     skipping_ = false;
     skipped_ = 0;
-  } else if (partial_.size() + first_len > max_line_bytes_) {
+  } else if (first_oversized) {
     ++result.oversized;
     partial_.clear();
   } else if (partial_.empty()) {
@@ -48,6 +55,7 @@ LineSplitter::Result LineSplitter::Split(std::string_view chunk,
         static_cast<const char*>(std::memchr(chunk.data() + pos, '\n', chunk.size() - pos));
     if (next == nullptr) break;
     std::size_t len = static_cast<std::size_t>(next - chunk.data()) - pos;
+    ended(pos + len + 1, len > max_line_bytes_);
     if (len > max_line_bytes_) {
       ++result.oversized;
     } else {

@@ -22,12 +22,21 @@ class LineSplitter {
     bool any_newline = false;        ///< the chunk held at least one '\n'
   };
 
+  /// Where a line ended in the chunk, for a consumer that needs each line's position (the
+  /// container log decoder saves offsets inside a chunk).
+  struct LineEnd {
+    std::size_t end = 0;     ///< chunk offset just past the line's '\n'
+    bool oversized = false;  ///< skipped as longer than max_line_bytes: not in `lines`
+  };
+
   explicit LineSplitter(std::size_t max_line_bytes) : max_line_bytes_(max_line_bytes) {}
 
   /// Splits `chunk`, continuing the held partial line. `lines` is cleared and filled with
   /// the completed lines; the views point into `chunk` or into this splitter and stay valid
-  /// until the next call to Split() or Reset().
-  Result Split(std::string_view chunk, std::vector<std::string_view>* lines);
+  /// until the next call to Split() or Reset(). `ends`, when given, is cleared and gets one
+  /// entry per line ended in this chunk, oversized ones included, in order.
+  Result Split(std::string_view chunk, std::vector<std::string_view>* lines,
+               std::vector<LineEnd>* ends = nullptr);
 
   /// Drops the held partial line (or the oversized line being skipped).
   void Reset();
