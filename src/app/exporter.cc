@@ -284,6 +284,8 @@ Status Exporter::Start() {
   TailOptions otlp_tail_options = tail_options;
   otlp_tail_options.patterns = config_.otlp.files;
   StartTail(otlp_tail_options, otlp_->file_sink());
+  StartContainerLogTails(tail_options, config_.ingest.container_logs, pipeline_.get());
+  StartContainerLogTails(tail_options, config_.otlp.container_logs, otlp_->file_sink());
   StartTranscriptTails(tail_options);
   if (store_) snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
   return OkStatus();
@@ -297,6 +299,18 @@ void Exporter::StartTail(TailOptions options, TailSink* sink) {
   t.tailer->Restore(pipeline_->Positions());
   FileTailer* tailer = t.tailer.get();
   t.thread = std::thread([this, tailer] { tailer->Run(stop_tail_); });
+}
+
+void Exporter::StartContainerLogTails(const TailOptions& base, const ContainerLogFiles& files,
+                                      TailSink* sink) {
+  for (const auto& [format, patterns] : {std::pair{ContainerLogFormat::kCri, &files.cri},
+                                         std::pair{ContainerLogFormat::kDockerJson,
+                                                   &files.docker_json}}) {
+    TailOptions options = base;
+    options.patterns = *patterns;
+    options.container_log = format;
+    StartTail(std::move(options), sink);
+  }
 }
 
 void Exporter::AddTranscriptIngests() {

@@ -94,9 +94,15 @@ class Exporter {
     std::thread thread;
     std::uint64_t rotations_seen = 0;
     std::uint64_t truncations_seen = 0;
+    std::uint64_t not_json_seen = 0;  // container logs: agent_exporter_tail_lines_skipped_total
+    std::uint64_t bad_records_seen = 0;
+    std::uint64_t unterminated_seen = 0;
   };
   /// Starts tailing `patterns` into `sink` (nothing when there are none).
   void StartTail(TailOptions options, TailSink* sink);
+  /// One tailer per container log wrapper with files (ingest.files `container_log`).
+  void StartContainerLogTails(const TailOptions& base, const ContainerLogFiles& files,
+                              TailSink* sink);
   void MirrorTailStats(Tail* tail);
   /// Creates the ingest of each configured transcript format (before Restore: their state
   /// sections are restored with the metrics); StartTranscriptTails starts their tailers.

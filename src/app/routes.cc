@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <span>
+#include <tuple>
 
 #include "app/auth.h"
 #include "app/exporter.h"
@@ -124,6 +125,16 @@ void Exporter::MirrorTailStats(Tail* tail) {
     registry_->Counter(MetricId::kTailRotations, {"truncate"})
         .Inc(static_cast<double>(st.truncations - tail->truncations_seen));
     tail->truncations_seen = st.truncations;
+  }
+  for (const auto& [count, seen, reason] :
+       {std::tuple{st.skipped_not_json, &tail->not_json_seen, "not_json"},
+        std::tuple{st.skipped_bad_records, &tail->bad_records_seen, "bad_container_log"},
+        std::tuple{st.skipped_unterminated, &tail->unterminated_seen, "unterminated"}}) {
+    if (count > *seen) {
+      registry_->Counter(MetricId::kTailLinesSkipped, {reason})
+          .Inc(static_cast<double>(count - *seen));
+      *seen = count;
+    }
   }
 }
 

@@ -166,6 +166,12 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "what was counted: a streamed message seen again, a repeated token total), synthetic "
      "(made by the agent itself, not an API call) (docs/transcripts.md).",
      kFormatReason, {}, false},
+    {I::kTailLinesSkipped, "agent_exporter_tail_lines_skipped_total", T::kCounter, Y::kSelf,
+     "Lines of tailed container logs (ingest.files container_log) not handed on as events, "
+     "by reason: not_json (the application's own output: a line that does not start with "
+     "'{'), bad_container_log (a record not in the cri or docker_json format), unterminated "
+     "(a file given up while a line split into partial records was unfinished).",
+     kReason, {}, false},
 }};
 
 }  // namespace

@@ -58,6 +58,7 @@ enum class MetricId : std::uint8_t {
   kAuthRejected,
   kStateRestoreErrors,
   kTranscriptDropped,
+  kTailLinesSkipped,
   kCount,  // not a metric
 };
 

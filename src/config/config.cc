@@ -60,6 +60,10 @@ void ResolvePaths(const std::string& config_path, Config* c) {
   const std::filesystem::path base = std::filesystem::path(config_path).parent_path();
   for (std::string& f : c->ingest.files) Resolve(base, &f);
   for (std::string& f : c->otlp.files) Resolve(base, &f);
+  for (ContainerLogFiles* cl : {&c->ingest.container_logs, &c->otlp.container_logs}) {
+    for (std::string& f : cl->cri) Resolve(base, &f);
+    for (std::string& f : cl->docker_json) Resolve(base, &f);
+  }
   for (std::string& f : c->ingest.transcripts.claude_code.files) Resolve(base, &f);
   for (std::string& f : c->ingest.transcripts.codex.files) Resolve(base, &f);
   Resolve(base, &c->state.dir);

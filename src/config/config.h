@@ -76,8 +76,17 @@ struct TranscriptsConfig {
   bool start_at_end = false;
 };
 
+/// `ingest.files` entries with `container_log` (docs/deploy.md "Container logs"): files of a
+/// container runtime whose records wrap the lines the container printed, by wrapper.
+struct ContainerLogFiles {
+  std::vector<std::string> cri;          ///< CRI format (kubelet with containerd, CRI-O)
+  std::vector<std::string> docker_json;  ///< Docker's json-file log driver
+};
+
 struct IngestConfig {
   std::vector<std::string> files;  ///< native event files: paths and globs, "-" for stdin
+  /// Container logs whose lines are native events (entries of format native).
+  ContainerLogFiles container_logs;
   std::chrono::milliseconds poll_interval{250};
   std::size_t max_line_bytes = 1 << 20;
   /// Tailed files open at once, per tailer (ingest.files, otlp.files); more matched files are
@@ -205,6 +214,8 @@ struct OtlpConfig {
   /// OTLP JSON files to tail (one export request per line, as the Collector's file
   /// exporter writes them); paths and globs like ingest.files.
   std::vector<std::string> files;
+  /// Container logs whose lines are OTLP JSON (ingest.files entries of format otlp_json).
+  ContainerLogFiles container_logs;
 };
 
 struct Config {

@@ -60,13 +60,14 @@ void DecodeWeb(const Value& v, WebConfig* web, Diagnostics* d) {
 }
 
 void DecodeIngest(const Value& v, IngestConfig* ingest, std::vector<std::string>* otlp_files,
-                  Diagnostics* d) {
+                  ContainerLogFiles* otlp_containers, Diagnostics* d) {
   std::vector<std::string> claude_code_files;
   std::vector<std::string> codex_files;
   const Field fields[] = {
       {"files",
        [&](const Value& x) {
-         TailedFiles f{&ingest->files, otlp_files, &claude_code_files, &codex_files};
+         TailedFiles f{&ingest->files,          otlp_files,     &claude_code_files,
+                       &codex_files,            &ingest->container_logs, otlp_containers};
          DecodeTailedFiles(x, f, d);
        }},
       {"transcripts", [&](const Value& x) { DecodeTranscripts(x, &ingest->transcripts, d); }},
@@ -354,9 +355,10 @@ void DecodeOtlp(const Value& v, const std::string& file, OtlpConfig* otlp, Diagn
 
 void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d) {
   std::vector<std::string> otlp_files;  // ingest.files entries with format otlp_json
+  ContainerLogFiles otlp_containers;    // the same with container_log
   const Field fields[] = {
       {"web", [&](const Value& x) { DecodeWeb(x, &config->web, d); }},
-      {"ingest", [&](const Value& x) { DecodeIngest(x, &config->ingest, &otlp_files, d); }},
+      {"ingest", [&](const Value& x) { DecodeIngest(x, &config->ingest, &otlp_files, &otlp_containers, d); }},
       {"state", [&](const Value& x) { DecodeState(x, &config->state, d); }},
       {"registry", [&](const Value& x) { DecodeRegistry(x, &config->registry, d); }},
       {"pricing", [&](const Value& x) { DecodePricing(x, &config->pricing, d); }},
@@ -367,6 +369,7 @@ void DecodeConfig(const YAML::Node& root, Config* config, Diagnostics* d) {
   };
   DecodeMapping(Value{root, "", YAML::Mark()}, fields, d);
   config->otlp.files.insert(config->otlp.files.end(), otlp_files.begin(), otlp_files.end());
+  config->otlp.container_logs = std::move(otlp_containers);
 }
 
 }  // namespace agx::config_detail

@@ -27,8 +27,11 @@ struct TailedFiles {
   std::vector<std::string>* otlp_json;
   std::vector<std::string>* claude_code;
   std::vector<std::string>* codex;
+  ContainerLogFiles* native_containers;  ///< native entries with `container_log`
+  ContainerLogFiles* otlp_containers;    ///< otlp_json entries with `container_log`
 };
-/// `ingest.files`: each entry a path or glob (native events) or a mapping {path, format}.
+/// `ingest.files`: each entry a path or glob (native events) or a mapping
+/// {path, format, container_log}.
 void DecodeTailedFiles(const Value& v, const TailedFiles& out, Diagnostics* d);
 
 /// Section `ingest.transcripts` (files_decoder.cc).

@@ -139,11 +139,15 @@ void DecodeFiles(const Value& v, std::vector<std::string>* files, Diagnostics* d
 void DecodeTailedFiles(const Value& v, const TailedFiles& out, Diagnostics* d) {
   std::vector<std::string> lists[4];  // native, otlp_json, claude_code, codex
   static constexpr std::string_view kFormats[4] = {"native", "otlp_json", "claude_code", "codex"};
+  // By format (native, otlp_json), then wrapper (cri, docker_json).
+  std::vector<std::string> container_lists[2][2];
+  static constexpr std::string_view kWrappers[2] = {"cri", "docker_json"};
   DuplicateCheck dup;
   bool ok = true;
   const bool is_list = ForEachItem(v, d, [&](const Value& item) {
     std::string path;
     std::size_t format = 0;
+    std::size_t wrapper = 2;  // none
     if (item.node.IsMap()) {
       bool has_path = false;
       const Field fields[] = {
@@ -166,6 +170,22 @@ void DecodeTailedFiles(const Value& v, const TailedFiles& out, Diagnostics* d) {
                format = 0;
              }
            }},
+          {"container_log",
+           [&](const Value& x) {
+             std::string w;
+             if (!ReadString(x, d, &w)) {
+               ok = false;
+               return;
+             }
+             for (std::size_t i = 0; i < 2; ++i) {
+               if (w == kWrappers[i]) wrapper = i;
+             }
+             if (wrapper == 2) {
+               d->Add(x.mark(), x.Message("unknown container_log " + Quoted(w) +
+                                          " (cri or docker_json)"));
+               ok = false;
+             }
+           }},
       };
       const std::size_t before = d->size();
       DecodeMapping(item, fields, d);
@@ -183,6 +203,19 @@ void DecodeTailedFiles(const Value& v, const TailedFiles& out, Diagnostics* d) {
         ok = false;
         return;
       }
+      if (wrapper != 2 && path == "-") {
+        d->Add(item.mark(), item.Message("container_log applies to files, not to standard "
+                                         "input (\"-\")"));
+        ok = false;
+        return;
+      }
+      if (wrapper != 2 && format > 1) {
+        d->Add(item.mark(), item.Message("container_log applies to the native and otlp_json "
+                                         "formats, not to " + std::string(kFormats[format]) +
+                                         " transcripts"));
+        ok = false;
+        return;
+      }
     } else if (!ReadTailPath(item, d, &path)) {
       ok = false;
       return;
@@ -191,9 +224,18 @@ void DecodeTailedFiles(const Value& v, const TailedFiles& out, Diagnostics* d) {
       ok = false;
       return;
     }
-    lists[format].push_back(std::move(path));
+    if (wrapper != 2) {
+      container_lists[format][wrapper].push_back(std::move(path));
+    } else {
+      lists[format].push_back(std::move(path));
+    }
   });
   if (!is_list || !ok) return;
+  for (std::size_t f = 0; f < 2; ++f) {
+    ContainerLogFiles* c = f == 0 ? out.native_containers : out.otlp_containers;
+    c->cri = std::move(container_lists[f][0]);
+    c->docker_json = std::move(container_lists[f][1]);
+  }
   *out.native = std::move(lists[0]);
   *out.otlp_json = std::move(lists[1]);
   *out.claude_code = std::move(lists[2]);

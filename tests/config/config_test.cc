@@ -285,6 +285,7 @@ TEST(ConfigTest, ExampleFileSetsEveryKey) {
                           "threads:",
                           "ingest:",
                           "files:",
+                          "container_log:",
                           "poll_interval:",
                           "max_line_bytes:",
                           "max_open_files:",
