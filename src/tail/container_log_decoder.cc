@@ -58,7 +58,8 @@ void ContainerLogDecoder::Record(std::uint64_t start, std::string_view line, boo
   const bool borrowed = format_ == ContainerLogFormat::kCri;  // content is inside `line`
   Stream& st = streams_[rec.stderr_stream ? 1 : 0];
   if (!st.open && !rec.partial) {
-    Finish(rec.content, false, borrowed);
+    // A record may be a little longer than a line (its wrapper): the content is checked.
+    Finish(rec.content, rec.content.size() > max_line_bytes_, borrowed);
     return;
   }
   if (!st.open) {

@@ -191,9 +191,13 @@ TEST(ContainerLogDecoderTest, LinesOverTheLimitAreCountedOnceWhenTheyEnd) {
   EXPECT_EQ(g.got, (Lines{"{\"a\":\"bc\"}"}));
   g.Feed(Cri("stdout", "P", "{\"a\":") + Cri("stdout", "F", "\"bcd\"}"));
   EXPECT_EQ(g.oversized, 1u);
+  // One record whose content alone is over the limit (the record is within its own limit).
+  g.Feed(Cri("stdout", "F", "{\"a\":\"bcd\"}") + Cri("stdout", "F", "{\"a\":\"bc\"}"));
+  EXPECT_EQ(g.oversized, 2u);
+  EXPECT_EQ(g.got.back(), "{\"a\":\"bc\"}");
   // One record longer than a record may be: counted, its neighbours kept.
   g.Feed(Cri("stdout", "F", std::string(500, 'y')) + Cri("stdout", "F", "{}"));
-  EXPECT_EQ(g.oversized, 2u);
+  EXPECT_EQ(g.oversized, 3u);
   EXPECT_EQ(g.got.back(), "{}");
 }
 
