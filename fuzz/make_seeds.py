@@ -20,6 +20,9 @@ when a source below changes:
   - codex_mapper:  runs of consecutive lines (under 4 KiB each) of the recorded real Codex CLI
                    transcripts (tests/transcripts/codex/recorded/), the second file's lines
                    marked with a leading 0x01, plus a few hostile lines.
+  - container_log: CRI and Docker json-file logs (a format and limit byte, a read-size
+                   byte, then the file): events split into partial records, stdout and
+                   stderr interleaved, app lines, malformed records, a line over the limit.
 
 Usage: fuzz/make_seeds.py   (from anywhere; writes next to this file)
 """
@@ -645,9 +648,50 @@ def codex_seeds():
         write(target, name, data)
 
 
+# ---------------------------------------------------------------------------------------
+# Container logs (fuzz_container_log): byte 0 = format (bit 0: docker_json) and
+# max_line_bytes (16 << bits 1-3), byte 1 = read size, then the file.
+
+def container_log_seeds():
+    target = "container_log"
+    event = b'{"type":"run","agent_id":"a","status":"success","duration_ms":12}'
+
+    def cri(stream, tag, content):
+        return b"2024-05-01T10:00:00.123456789Z " + stream + b" " + tag + b" " + content + b"\n"
+
+    def docker(stream, log):
+        return json.dumps({"log": log.decode(), "stream": stream.decode(),
+                           "time": "2024-05-01T10:00:00.123456789Z"}).encode() + b"\n"
+
+    pieces = [event[i:i + 20] for i in range(0, len(event), 20)]
+    split = b"".join(cri(b"stdout", b"P" if i < len(pieces) - 1 else b"F", p)
+                     for i, p in enumerate(pieces))
+    interleaved = (cri(b"stdout", b"P", pieces[0]) + cri(b"stderr", b"F", event) +
+                   cri(b"stderr", b"F", b"level=info msg=started") +
+                   b"".join(cri(b"stdout", b"P" if i < len(pieces) - 1 else b"F", p)
+                            for i, p in enumerate(pieces) if i > 0))
+    hostile = (cri(b"stdout", b"F", b"") + b"not a record\n" + cri(b"stdin", b"F", event) +
+               cri(b"stdout", b"X", event) + b"2024-05-01T10:00:00Z stdout F\n" +
+               cri(b"stdout", b"P:extra", b"{") + cri(b"stdout", b"F", b"}") + b"\r\n\n")
+    # 0x0e: CRI, max_line_bytes 16 << 7 = 2048; 0x0f: the same for docker_json.
+    write(target, "cri_split", b"\x0e\x07" + split + cri(b"stdout", b"F", event))
+    write(target, "cri_interleaved", b"\x0e\x05" + interleaved)
+    write(target, "cri_hostile", b"\x0e\x01" + hostile)
+    write(target, "cri_over_limit", b"\x02\x10" + b"".join(cri(b"stdout", b"P", b"{" + b"x" * 30)
+                                                          for _ in range(4)) +
+          cri(b"stdout", b"F", b"}") + cri(b"stdout", b"F", b"{}"))
+    dpieces = [(event + b"\n")[i:i + 25] for i in range(0, len(event) + 1, 25)]
+    write(target, "docker_split", b"\x0f\x09" + b"".join(docker(b"stdout", p) for p in dpieces) +
+          docker(b"stderr", b"GET /healthz 200\n"))
+    write(target, "docker_hostile", b"\x0f\x02" +
+          b'{"log":"\\ud83d\\ude00{\\"a\\":1}\\n","stream":"stdout","attrs":{"k":[1,true,null]}}\n'
+          b'{"log":"x\\n","stream":"stdin"}\n{"log":"\\ud800","stream":"stdout"}\n'
+          b'{"stream":"stdout"}\nplain\n{"log":"{}\\n","stream":"stderr"} x\n')
+
+
 def main():
     for target in ("event_parser", "otlp_json", "otlp_protobuf", "gzip", "config",
-                   "claude_code_mapper", "codex_mapper"):
+                   "claude_code_mapper", "codex_mapper", "container_log"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
         os.makedirs(os.path.join(CORPUS, target))
     event_seeds()
@@ -657,6 +701,7 @@ def main():
     config_seeds()
     claude_code_seeds()
     codex_seeds()
+    container_log_seeds()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         size = sum(os.path.getsize(os.path.join(CORPUS, target, f)) for f in files)
