@@ -176,6 +176,7 @@ def main():
         pending = {"stdout": [], "stderr": []}  # pieces of the line being written, per stream
         out = open(cri_live, "ab")
         buf = b""
+        flush_at = crng.randint(200, 6000)  # bytes, as the events writer's pieces
         rotated = reopen = False
         while lines or pending["stdout"] or pending["stderr"] or buf:
             stream = crng.choice(["stdout", "stdout", "stderr"])
@@ -200,11 +201,12 @@ def main():
             if piece is not None:
                 buf += b"2024-05-01T10:00:00.%09dZ %s %s %s\n" % (crng.randint(0, 10**9 - 1),
                                                                stream.encode(), tag, piece)
-            if buf and (len(buf) > crng.randint(200, 6000) or piece is None):
+            if buf and (len(buf) > flush_at or piece is None):
                 n = crng.randint(1, len(buf))
                 out.write(buf[:n])
                 out.flush()
                 buf = buf[n:]
+                flush_at = crng.randint(200, 6000)
                 time.sleep(crng.uniform(0.0, 0.01))
             if not rotated and len(lines) < len(cri_lines) // 2:
                 os.rename(cri_live, os.path.join(pod_dir, "0.log.20240501-100000"))
