@@ -290,8 +290,14 @@ TEST_F(TlsServerTest, ARotatedCertificateIsServedWithoutARestart) {
                              std::filesystem::copy_options::overwrite_existing);
   std::filesystem::copy_file(certs_.Path("server2.key"), certs_.Path("server.key"),
                              std::filesystem::copy_options::overwrite_existing);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the files are checked once a second
-  CommandResult r = RunCommand("curl -sS --max-time 10 " + ca2 + " " + Url("/ping"));
+  // The files are checked once a second: poll until the new chain is served (10 s at most).
+  CommandResult r;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    r = RunCommand("curl -sS --max-time 10 " + ca2 + " " + Url("/ping"));
+    if (r.output == "pong") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(r.output, "pong");
   EXPECT_NE(Curl("/ping").output, "pong");  // the old CA no longer verifies it
 }
