@@ -134,7 +134,7 @@ class Pipeline final : public TailSink {
   CounterHandle* wal_size_limit_ = nullptr;
   std::atomic<bool> wal_failing_{false};  // for logging the first failure and the recovery
 
-  CounterHandle* events_[static_cast<std::size_t>(Source::kCount)][16] = {};
+  CounterHandle* events_[static_cast<std::size_t>(Source::kCount)][kEventTypeCount] = {};
   CounterHandle* rejected_[static_cast<std::size_t>(Source::kCount)][kRejectReasonCount] = {};
 
   std::shared_mutex apply_mu_;  // shared: apply a batch; exclusive: Capture
