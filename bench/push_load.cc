@@ -3,10 +3,12 @@
 //
 // Push mode: C connections, each on its own thread, POST NDJSON batches of B lines of FILE
 // to PATH (default /v1/events) as fast as they are answered, until the file is used up or
-// T seconds have passed. A batch answered 429 or 503 is sent again; a connection closed by
+// T seconds have passed. With --loop the batches are sent again from the start when the
+// file is used up, until T seconds have passed (a sustained load longer than the file lasts;
+// each batch of one pass is distinct, passes repeat them). A batch answered 429 or 503 is sent again; a connection closed by
 // the server is reopened and the batch sent again (a refused connect ends the program). Only 200 answers count, with their "accepted" value.
 //   bench_push_load --port P --file F [--connections 4] [--batch 2000] [--seconds 10]
-//                   [--host 127.0.0.1] [--path /v1/events]
+//                   [--host 127.0.0.1] [--path /v1/events] [--loop]
 // Prints one JSON object: acked_events, batches, seconds, events_per_s, status counts,
 // retries, batch latency p50/p99 in ms.
 //
@@ -52,6 +54,7 @@ struct Options {
   std::size_t batch = 2000;
   double seconds = 10;
   bool get = false;
+  bool loop = false;
   int repeat = 10;
   std::string accept = "openmetrics";
 };
@@ -77,6 +80,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--batch") o.batch = std::strtoul(value().c_str(), nullptr, 10);
     else if (a == "--seconds") o.seconds = std::atof(value().c_str());
     else if (a == "--get") o.get = true;
+    else if (a == "--loop") o.loop = true;
     else if (a == "--repeat") o.repeat = std::atoi(value().c_str());
     else if (a == "--accept") o.accept = value();
     else Die("unknown argument " + a + " (see the comment at the top of bench/push_load.cc)");
@@ -259,6 +263,7 @@ int Push(const Options& o) {
       lines = 0;
     }
   }
+  if (batches.empty()) Die(o.file + " holds no lines");
   std::atomic<std::size_t> next{0};
   std::vector<ThreadResult> results(static_cast<std::size_t>(o.connections));
   const auto t0 = Clock::now();
@@ -269,8 +274,8 @@ int Push(const Options& o) {
     for (;;) {
       if (Clock::now() >= deadline) return;
       const std::size_t i = next.fetch_add(1);
-      if (i >= batches.size()) return;
-      const std::string_view body = batches[i];
+      if (i >= batches.size() && !o.loop) return;
+      const std::string_view body = batches[i % batches.size()];
       const std::string head = "POST " + o.path + " HTTP/1.1\r\nHost: " + o.host +
                                "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " +
                                std::to_string(body.size()) + "\r\n\r\n";

@@ -7,7 +7,8 @@ One run measures everything (bench/README.md explains each figure):
      --one_shot, the simdjson parse floor and `wc -l`: events/s, CPU s, peak RSS;
   3. agreement: the counts that agent_exporter, Python and mtail share must be equal
      (exit status 1 otherwise);
-  4. push throughput: NDJSON batches over HTTP on 127.0.0.1 with the write-ahead log on;
+  4. push throughput: NDJSON batches over HTTP on 127.0.0.1 with the write-ahead log on,
+     sustained (60 s by default, longer than a snapshot interval), with the 503/429 counts;
   5. live-tail lag while a writer appends at a fixed rate;
   6. /metrics render time, size and RSS at 10k and 100k series;
   7. idle RSS;
@@ -86,7 +87,8 @@ def parse_args():
     ap.add_argument("--out", help="results file (default bench/RESULTS.md; smoke: WORK/RESULTS.smoke.md)")
     ap.add_argument("--push-connections", type=int, default=4)
     ap.add_argument("--push-batch", type=int, default=2000, help="events per POST")
-    ap.add_argument("--push-seconds", type=float, help="push for at most this long (10; smoke 3)")
+    ap.add_argument("--push-seconds", type=float, help="push for this long, sustained: the file's batches are sent again"
+                    " when it is used up (60, longer than a snapshot interval; smoke 3)")
     ap.add_argument("--tail-rate", type=int, help="writer rate, events/s (300000; smoke 50000)")
     ap.add_argument("--tail-seconds", type=float, help="writer duration (5; smoke 1)")
     ap.add_argument("--series", help="series counts for /metrics (10000,100000; smoke 1000,5000)")
@@ -97,7 +99,7 @@ def parse_args():
     smoke = a.smoke
     a.events = a.events or (20_000 if smoke else 1_000_000)
     a.runs = a.runs or (1 if smoke else 5)
-    a.push_seconds = a.push_seconds or (3 if smoke else 10)
+    a.push_seconds = a.push_seconds or (3 if smoke else 60)
     a.tail_rate = a.tail_rate or (50_000 if smoke else TARGET_TAIL_RATE)
     a.tail_seconds = a.tail_seconds or (1 if smoke else 5)
     a.series = [int(x) for x in (a.series or ("1000,5000" if smoke else "10000,100000")).split(",")]
@@ -411,7 +413,7 @@ def bench_push(args, events):
             cpu0 = server.cpu_seconds()
             out = subprocess.run([args.push_load, "--port", str(server.port), "--file", events,
                                   "--connections", str(args.push_connections), "--batch", str(args.push_batch),
-                                  "--seconds", str(args.push_seconds)], capture_output=True, text=True)
+                                  "--seconds", str(args.push_seconds), "--loop"], capture_output=True, text=True)
             if out.returncode != 0:
                 raise BenchError("bench_push_load failed: %s" % out.stderr)
             res = json.loads(out.stdout)
@@ -435,7 +437,11 @@ def bench_push(args, events):
             "p99_ms": median([x["latency_ms_p99"] for x in runs]),
             "hwm_mb": median([x["hwm_mb"] for x in runs]),
             "cpu_per_m": median([x["server_cpu"] / x["acked_events"] * 1e6 for x in runs]),
-            "retries": sum(x["retries"] for x in runs)}
+            "retries": sum(x["retries"] for x in runs),
+            # Non-2xx answers (each retried until 200): 503 is the write-ahead log at
+            # state.max_wal_bytes (or failing), 429 the ingest admission limit.
+            "s429": median([x["statuses"].get("429", 0) for x in runs]),
+            "s503": median([x["statuses"].get("503", 0) for x in runs])}
 
 
 # ---------------------------------------------------------------------------------------
@@ -728,9 +734,10 @@ def render(args, info, vers, res, events_bytes):
         server_rows.append(("Push: NDJSON over HTTP, %d connections × %d events a POST, WAL on (fsync per batch)"
                             % (args.push_connections, args.push_batch),
                             "**%s events/s** acknowledged (%d events in %.2f s; batch latency p50 %.1f ms, p99 %.1f ms;"
-                            " exporter CPU %.2f s per M events, peak RSS %.1f MB)" %
+                            " exporter CPU %.2f s per M events, peak RSS %.1f MB); non-2xx answers, each retried:"
+                            " **%d × 503**, %d × 429" %
                             (fmt_eps(p["eps"]), p["acked"], p["seconds"], p["p50_ms"], p["p99_ms"], p["cpu_per_m"],
-                             p["hwm_mb"])))
+                             p["hwm_mb"], p["s503"], p["s429"])))
         targets.append(("push ≥ %s events/s, WAL on" % fmt_eps(TARGET_PUSH_EPS), fmt_eps(p["eps"]) + " events/s",
                         p["eps"] >= TARGET_PUSH_EPS))
     t = res.get("tail")
