@@ -187,6 +187,11 @@ Status Exporter::Start() {
     if (auto s = CheckSnapshotPresent(saved.has_value()); !s.ok()) return s;
   }
   pipeline_ = std::make_unique<Pipeline>(*registry_, *windows_, config_, wal_.get());
+  if (wal_) pipeline_->SetCheckpointHook([this] { RequestCheckpoint(); });
+  // Every reason exported at 0 from the start, so that rate() and alerts work at once.
+  for (const char* r : {"interval", "wal_size", "start", "shutdown"}) {
+    registry_->Counter(MetricId::kSnapshotTriggers, {r});
+  }
   const auto start_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(
           std::chrono::system_clock::now().time_since_epoch())
@@ -209,7 +214,9 @@ Status Exporter::Start() {
   // now on a log without state.json always means a lost snapshot (CheckSnapshotPresent).
   // After an accepted loss the same makes the next start a normal one.
   if (store_ && !saved) {
-    if (auto s = Snapshot(); !s.ok()) log::Error("first snapshot failed", {{"err", s.error()}});
+    if (auto s = Snapshot("start"); !s.ok()) {
+      log::Error("first snapshot failed", {{"err", s.error()}});
+    }
   }
 
   HttpServerOptions http_options;
@@ -353,19 +360,24 @@ void Exporter::Stop() {
   // A last drain of what was written before the signal.
   for (Tail& t : tails_) t.tailer->Poll();
   {
-    std::lock_guard lock(snapshot_mu_);
+    std::lock_guard lock(wake_mu_);
     stopped_ = true;
   }
   snapshot_cv_.notify_all();
   if (snapshot_thread_.joinable()) snapshot_thread_.join();
   if (store_) {
-    if (auto s = Snapshot(); !s.ok()) log::Error("final snapshot failed", {{"err", s.error()}});
+    if (auto s = Snapshot("shutdown"); !s.ok()) {
+      log::Error("final snapshot failed", {{"err", s.error()}});
+    }
   }
 }
 
-Status Exporter::Snapshot() {
+Status Exporter::Snapshot(std::string_view reason) {
   if (!store_ || !pipeline_) return OkStatus();
   std::lock_guard lock(snapshot_mu_);
+  registry_->Counter(MetricId::kSnapshotTriggers, {reason}).Inc();
+  // Capture holds the pipeline's exclusive lock (pushes wait); the slower part, writing
+  // and fsyncing state.json, runs after it is released.
   PersistedState state = pipeline_->Capture();
   Status saved = store_->Save(state);
   registry_->Counter(MetricId::kSnapshots, {saved.ok() ? "success" : "failure"}).Inc();
@@ -375,19 +387,37 @@ Status Exporter::Snapshot() {
     if (auto c = wal_->Compact(state.wal_seq); !c.ok()) {
       log::Warn("write-ahead log compaction failed", {{"err", c.error()}});
     }
+    // Only after a success: a failing snapshot (disk full) is retried by the interval, not
+    // by every push.
+    checkpoint_requested_.store(false);
   }
   return OkStatus();
 }
 
+void Exporter::RequestCheckpoint() {
+  if (checkpoint_requested_.exchange(true)) return;
+  {
+    std::lock_guard lock(wake_mu_);
+    checkpoint_due_ = true;
+  }
+  snapshot_cv_.notify_one();
+}
+
 void Exporter::SnapshotLoop() {
+  // The interval counts from the last snapshot of either kind: a checkpoint by size resets it.
   while (true) {
+    bool by_size = false;
     {
-      std::unique_lock lock(snapshot_mu_);
-      if (snapshot_cv_.wait_for(lock, config_.state.snapshot_interval, [this] { return stopped_; })) {
-        return;
-      }
+      std::unique_lock lock(wake_mu_);
+      snapshot_cv_.wait_for(lock, config_.state.snapshot_interval,
+                            [this] { return stopped_ || checkpoint_due_; });
+      if (stopped_) return;
+      by_size = checkpoint_due_;
+      checkpoint_due_ = false;
     }
-    if (auto s = Snapshot(); !s.ok()) log::Error("snapshot failed", {{"err", s.error()}});
+    if (auto s = Snapshot(by_size ? "wal_size" : "interval"); !s.ok()) {
+      log::Error("snapshot failed", {{"err", s.error()}});
+    }
   }
 }
 

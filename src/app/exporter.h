@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -57,8 +58,10 @@ class Exporter {
   Status Start();
   /// Drains and snapshots; idempotent.
   void Stop();
-  /// Writes a snapshot now (also done every state.snapshot_interval).
-  Status Snapshot();
+  /// Writes a snapshot now (also done every state.snapshot_interval, and when the
+  /// write-ahead log passes state.checkpoint_wal_bytes), and compacts the log. `reason`
+  /// labels agent_exporter_state_snapshot_triggers_total.
+  Status Snapshot(std::string_view reason = "interval");
 
   int port() const;       ///< bound HTTP port
   int otlp_port() const;  ///< bound port of the OTLP-only listener, 0 when none
@@ -77,6 +80,8 @@ class Exporter {
   /// At start, after the state is loaded and the WAL opened: refuses a log that has
   /// records when there is no state.json, unless state.allow_missing_snapshot.
   Status CheckSnapshotPresent(bool have_snapshot) const;
+  /// The pipeline's checkpoint hook: wakes the snapshot thread (any pushing thread).
+  void RequestCheckpoint();
   /// Push and OTLP: basic auth or the bearer token, when either is configured (auth.h).
   /// Counts refusals in agent_exporter_auth_rejected_total{reason}.
   AuthOutcome AuthorizeIngest(const HttpRequest& req);
@@ -136,9 +141,16 @@ class Exporter {
   std::atomic<bool> stopping_{false};
   std::thread snapshot_thread_;
   std::mutex scrape_mu_;  // guards the tails' *_seen counters and those below (scrapes)
-  std::mutex snapshot_mu_;  // serializes snapshots; guards the condition below
+  std::mutex snapshot_mu_;  // serializes snapshots (held while one is written)
+  // Wakes the snapshot thread. A separate mutex from snapshot_mu_, held only briefly, so
+  // that a push asking for a checkpoint never waits for a snapshot being written.
+  std::mutex wake_mu_;
   std::condition_variable snapshot_cv_;
-  bool stopped_ = false;
+  bool stopped_ = false;          // guarded by wake_mu_
+  bool checkpoint_due_ = false;   // guarded by wake_mu_: the log passed checkpoint_wal_bytes
+  // Set by the first push past checkpoint_wal_bytes, cleared once a snapshot has compacted
+  // the log: later pushes then do not touch wake_mu_ (one atomic exchange each).
+  std::atomic<bool> checkpoint_requested_{false};
   TlsStats tls_seen_;  // guarded by scrape_mu_
   HttpStats http_seen_;  // guarded by scrape_mu_
   // The last scrape's snapshot, refilled in place by the next one (Registry::CollectInto):

@@ -113,6 +113,12 @@ constexpr std::array<MetricSpec, kMetricCount> kCatalog = {{
      "State snapshots written, by result (success, failure).", kResult, {}, false},
     {I::kLastSnapshot, "agent_exporter_state_last_snapshot_timestamp_seconds", T::kGauge,
      Y::kSelf, "Unix time of the last successful state snapshot.", {}, {}, false},
+    {I::kSnapshotTriggers, "agent_exporter_state_snapshot_triggers_total", T::kCounter,
+     Y::kSelf,
+     "State snapshots started, by reason: interval (state.snapshot_interval), wal_size (the "
+     "write-ahead log passed state.checkpoint_wal_bytes), start (a new state directory), "
+     "shutdown.",
+     kReason, {}, false},
     {I::kTailRotations, "agent_exporter_tail_rotations_total", T::kCounter, Y::kSelf,
      "Tailed files found rotated (kind=rename) or truncated (kind=truncate).", kKind, {},
      false},

@@ -48,6 +48,7 @@ enum class MetricId : std::uint8_t {
   kPushRequests,
   kSnapshots,
   kLastSnapshot,
+  kSnapshotTriggers,
   kTailRotations,
   kWalBytes,
   kOtlpRequests,

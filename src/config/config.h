@@ -110,6 +110,11 @@ struct StateConfig {
   /// The write-ahead log holds pushes since the last snapshot; past this size pushes get
   /// 503 with Retry-After until a snapshot compacts it (disk use stays bounded).
   std::size_t max_wal_bytes = std::size_t{1} << 30;
+  /// A checkpoint by log size: when the write-ahead log passes this size, a snapshot is
+  /// written at once (in the background) and the log compacted, not only every
+  /// snapshot_interval, so that a sustained push rate never fills max_wal_bytes. At least
+  /// max_wal_bytes: by the interval only.
+  std::size_t checkpoint_wal_bytes = std::size_t{128} << 20;
   /// Start even though state.json is missing while the write-ahead log shows that records
   /// were logged (the snapshot of everything counted before them was deleted or lost): the
   /// counters then restart from what the log still holds. Off (the default): refuse to

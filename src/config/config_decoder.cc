@@ -116,6 +116,8 @@ void DecodeState(const Value& v, StateConfig* state, Diagnostics* d) {
       {"dir", [&](const Value& x) { ReadString(x, d, &state->dir); }},
       {"snapshot_interval", [&](const Value& x) { ReadDuration(x, d, &state->snapshot_interval); }},
       {"max_wal_bytes", [&](const Value& x) { ReadSize(x, d, &state->max_wal_bytes); }},
+      {"checkpoint_wal_bytes",
+       [&](const Value& x) { ReadSize(x, d, &state->checkpoint_wal_bytes); }},
   };
   DecodeMapping(v, fields, d);
 }

@@ -105,7 +105,8 @@ Pipeline::Pipeline(Registry& registry, TaskWindows& windows, const Config& confi
       wal_(wal),
       max_line_bytes_(config.ingest.max_line_bytes),
       max_json_depth_(config.ingest.max_json_depth),
-      max_wal_bytes_(config.state.max_wal_bytes) {
+      max_wal_bytes_(config.state.max_wal_bytes),
+      checkpoint_wal_bytes_(config.state.checkpoint_wal_bytes) {
   wal_io_errors_ = &registry_.Counter(MetricId::kWalAppendFailures, {"io_error"});
   wal_size_limit_ = &registry_.Counter(MetricId::kWalAppendFailures, {"size_limit"});
   // Resolve the self-metric series once: the hot path then only increments, and every
@@ -271,6 +272,11 @@ Result<BatchResult> Pipeline::Push(std::span<const std::string_view> lines, Sour
       return Error{"write-ahead log: " + seq.error()};
     }
     if (wal_failing_.exchange(false)) log::Info("write-ahead log writable again", {});
+    // Checkpoint by log size: the snapshot thread compacts the log long before it reaches
+    // max_wal_bytes, so a sustained push rate is not cut to max_wal_bytes per interval.
+    if (checkpoint_hook_ && wal_->bytes() >= checkpoint_wal_bytes_) {
+      checkpoint_hook_();
+    }
   }
   for (std::size_t r = 1; r < kRejectReasonCount; ++r) {
     CountRejected(source, static_cast<RejectReason>(r), result.rejected_by_reason[r]);

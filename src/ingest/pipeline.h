@@ -12,6 +12,7 @@
 // allocates nothing.
 #include <cstdint>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -95,6 +96,12 @@ class Pipeline final : public TailSink {
   /// OnFileClosed with ApplyLock() held by the caller.
   void OnFileClosedLocked(const FilePosition& last);
 
+  /// Called (on the pushing thread, after its append) when the write-ahead log has passed
+  /// state.checkpoint_wal_bytes; it must only wake the snapshot thread, not snapshot. It
+  /// is called on every such append until a snapshot compacts the log. Set before any
+  /// ingest.
+  void SetCheckpointHook(std::function<void()> hook) { checkpoint_hook_ = std::move(hook); }
+
   /// Counts `n` items rejected before they became lines (e.g. invalid OTLP items).
   void CountRejected(Source source, RejectReason reason, std::size_t n);
 
@@ -130,6 +137,8 @@ class Pipeline final : public TailSink {
   std::size_t max_line_bytes_;
   int max_json_depth_;
   std::size_t max_wal_bytes_;
+  std::size_t checkpoint_wal_bytes_;  // >= max_wal_bytes_: never reached
+  std::function<void()> checkpoint_hook_;
   CounterHandle* wal_io_errors_ = nullptr;
   CounterHandle* wal_size_limit_ = nullptr;
   std::atomic<bool> wal_failing_{false};  // for logging the first failure and the recovery

@@ -110,7 +110,8 @@ def main():
                 "  transcripts:\n"
                 "    claude_code: {dirs: ['%(r)s/claude'], agent_id: 'cc-{project}'}\n"
                 "    codex: {dirs: ['%(r)s/codex'], agent_id: 'cx-{project}'}\n"
-                "state:\n  dir: %(t)s/state\n  snapshot_interval: 150ms\n"
+                # A small checkpoint_wal_bytes: kills also land during checkpoints by log size.
+                "state:\n  dir: %(t)s/state\n  snapshot_interval: 150ms\n  checkpoint_wal_bytes: 16KiB\n"
                 "pricing:\n%(p)s" % {
                     "t": tmp, "r": trees,
                     "p": "".join("  - {match: %s, input: %s, output: %s, cache_read: %s, cache_write: %s}\n"
