@@ -89,6 +89,9 @@ def parse_args():
     ap.add_argument("--push-batch", type=int, default=2000, help="events per POST")
     ap.add_argument("--push-seconds", type=float, help="push for this long, sustained: the file's batches are sent again"
                     " when it is used up (60, longer than a snapshot interval; smoke 3)")
+    ap.add_argument("--push-checkpoint-wal-bytes", type=int,
+                    help="state.checkpoint_wal_bytes of the push server (default: the exporter's);"
+                         " 1073741824 (max_wal_bytes) compares with snapshots by the interval only")
     ap.add_argument("--tail-rate", type=int, help="writer rate, events/s (300000; smoke 50000)")
     ap.add_argument("--tail-seconds", type=float, help="writer duration (5; smoke 1)")
     ap.add_argument("--series", help="series counts for /metrics (10000,100000; smoke 1000,5000)")
@@ -406,7 +409,10 @@ def bench_push(args, events):
     runs = []
     for r in range(args.runs):
         tmp = tempfile.mkdtemp(prefix="push-", dir=args.work_dir)
-        server = Server(args, tmp, "web:\n  listen_address: 127.0.0.1:0\nstate:\n  dir: %s/state\n" % tmp)
+        state = "state:\n  dir: %s/state\n" % tmp
+        if args.push_checkpoint_wal_bytes:
+            state += "  checkpoint_wal_bytes: %d\n" % args.push_checkpoint_wal_bytes
+        server = Server(args, tmp, "web:\n  listen_address: 127.0.0.1:0\n" + state)
         try:
             log("push run %d/%d: %d connections, %d events a batch, WAL on" %
                 (r + 1, args.runs, args.push_connections, args.push_batch))
@@ -421,7 +427,12 @@ def bench_push(args, events):
             bad = {k: v for k, v in res["statuses"].items() if k not in ("200", "429", "503")}
             if bad or res["acked_events"] == 0:
                 raise BenchError("push answers other than 200: %s %s" % (res["statuses"], res["last_error_reply"]))
-            counted = events_total(server.scrape(), "push")
+            scraped = server.scrape()
+            counted = events_total(scraped, "push")
+            for reason in ("wal_size", "interval"):
+                m = re.search(rb'^agent_exporter_state_snapshot_triggers_total\{reason="%s"\} (\S+)' % reason.encode(),
+                              scraped, re.M)
+                res["snap_" + reason] = float(m.group(1)) if m else 0
             if counted != res["acked_events"]:
                 raise BenchError("push: %d events acknowledged but agent_exporter_events_total{source=\"push\"} is %d"
                                  % (res["acked_events"], counted))
@@ -441,7 +452,9 @@ def bench_push(args, events):
             # Non-2xx answers (each retried until 200): 503 is the write-ahead log at
             # state.max_wal_bytes (or failing), 429 the ingest admission limit.
             "s429": median([x["statuses"].get("429", 0) for x in runs]),
-            "s503": median([x["statuses"].get("503", 0) for x in runs])}
+            "s503": median([x["statuses"].get("503", 0) for x in runs]),
+            "snap_wal_size": median([x["snap_wal_size"] for x in runs]),
+            "snap_interval": median([x["snap_interval"] for x in runs])}
 
 
 # ---------------------------------------------------------------------------------------
@@ -735,9 +748,9 @@ def render(args, info, vers, res, events_bytes):
                             % (args.push_connections, args.push_batch),
                             "**%s events/s** acknowledged (%d events in %.2f s; batch latency p50 %.1f ms, p99 %.1f ms;"
                             " exporter CPU %.2f s per M events, peak RSS %.1f MB); non-2xx answers, each retried:"
-                            " **%d × 503**, %d × 429" %
+                            " **%d × 503**, %d × 429; snapshots: %d by log size, %d by interval" %
                             (fmt_eps(p["eps"]), p["acked"], p["seconds"], p["p50_ms"], p["p99_ms"], p["cpu_per_m"],
-                             p["hwm_mb"], p["s503"], p["s429"])))
+                             p["hwm_mb"], p["s503"], p["s429"], p["snap_wal_size"], p["snap_interval"])))
         targets.append(("push ≥ %s events/s, WAL on" % fmt_eps(TARGET_PUSH_EPS), fmt_eps(p["eps"]) + " events/s",
                         p["eps"] >= TARGET_PUSH_EPS))
     t = res.get("tail")
