@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "generate/alertmanager/prom_duration.h"
 #include "generate/generate.h"
+#include "generate/promql.h"
 #include "generate/yaml.h"
 
 namespace agx {
@@ -99,7 +99,7 @@ Yaml Inhibit(const std::string& source, const std::string& target) {
 
 std::string GenerateAlertmanager(const Config& config) {
   const AlertmanagerConfig& am = config.alertmanager;
-  using alertmanager::FormatDuration;
+  using promql::FormatDuration;
 
   Yaml routes = Yaml::List();
   routes.Add(Route("severity=\"P1\"", kPager, /*cont=*/true))

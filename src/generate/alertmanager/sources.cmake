@@ -1,3 +1,2 @@
 target_sources(agx_generate PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/alertmanager.cc
-  ${CMAKE_CURRENT_LIST_DIR}/prom_duration.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/alertmanager.cc)

@@ -1,10 +1,24 @@
 #include "generate/rules/context.h"
 
+#include <cctype>
 #include <map>
 
-#include "generate/rules/promql.h"
+#include "generate/promql.h"
 
 namespace agx::rules {
+
+using promql::FormatDuration;
+
+namespace {
+
+// `s` in lower case (ASCII): runbook anchors are the lower-cased alert names.
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
 
 Context::Context(const Config& config, RuleSet* out) : config_(config), out_(out) {}
 
@@ -18,7 +32,7 @@ const AlertRuleConfig& Context::Rule(std::string_view name) const {
 std::string Context::Sel(MetricId id, std::string_view suffix, std::string_view matchers) const {
   std::string name(Spec(id).name);
   name.append(suffix);
-  return Selector(name, matchers, config_.alerts.selector);
+  return promql::Selector(name, {matchers, config_.alerts.selector});
 }
 
 std::string Context::RunbookUrl(std::string_view alert) const {

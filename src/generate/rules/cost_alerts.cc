@@ -1,9 +1,13 @@
 // L2 alerts: token consumption and spend.
+#include "generate/promql.h"
 #include "generate/rules/alerts.h"
-#include "generate/rules/promql.h"
 #include "generate/rules/records.h"
 
 namespace agx::rules {
+
+using promql::FormatDuration;
+using promql::FormatNumber;
+
 namespace {
 
 std::string TokenRate(const Context& ctx, std::chrono::seconds w) {

@@ -1,9 +1,14 @@
 // Alerts on the data path itself: an agent gone quiet, the exporter down or rejecting input.
+#include "generate/promql.h"
 #include "generate/rules/alerts.h"
-#include "generate/rules/promql.h"
 #include "generate/rules/records.h"
 
 namespace agx::rules {
+
+using promql::FormatDuration;
+using promql::FormatNumber;
+using promql::FormatPercent;
+
 namespace {
 
 // Runs, LLM calls and tool calls by agent over `w`. The three series kinds never share a
@@ -40,7 +45,7 @@ void AddExporterDown(const Context& ctx) {
   // The one rule that needs the exporter's own targets: without a selector, the job name
   // the README's Prometheus config uses.
   const std::string up =
-      Selector("up", ctx.selector().empty() ? "job=\"agent_exporter\"" : ctx.selector(), "");
+      promql::Selector("up", {ctx.selector().empty() ? "job=\"agent_exporter\"" : ctx.selector()});
   AlertRule a;
   a.name = name;
   a.expr = up + " == 0\nor\nabsent(" + up + ")";

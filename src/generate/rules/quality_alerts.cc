@@ -1,9 +1,14 @@
 // L3/L4 quality alerts: hallucinations and evaluator scores.
+#include "generate/promql.h"
 #include "generate/rules/alerts.h"
-#include "generate/rules/promql.h"
 #include "generate/rules/records.h"
 
 namespace agx::rules {
+
+using promql::FormatDuration;
+using promql::FormatNumber;
+using promql::FormatPercent;
+
 namespace {
 
 void AddHallucinationTrend(const Context& ctx) {

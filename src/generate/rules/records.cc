@@ -1,8 +1,10 @@
 #include "generate/rules/records.h"
 
-#include "generate/rules/promql.h"
+#include "generate/promql.h"
 
 namespace agx::rules {
+
+using promql::FormatDuration;
 
 std::string RunRate(const Context& ctx, std::chrono::seconds w) {
   return ctx.out().Record(

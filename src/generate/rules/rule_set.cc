@@ -1,9 +1,11 @@
 #include "generate/rules/rule_set.h"
 
-#include "generate/rules/promql.h"
+#include "generate/promql.h"
 #include "generate/yaml.h"
 
 namespace agx::rules {
+
+using promql::FormatDuration;
 
 template <class T>
 std::vector<T>& RuleSet::GroupOf(Groups<T>* groups, const std::string& name) {

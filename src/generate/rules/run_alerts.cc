@@ -1,9 +1,14 @@
 // L1 alerts: failed runs and run latency.
+#include "generate/promql.h"
 #include "generate/rules/alerts.h"
-#include "generate/rules/promql.h"
 #include "generate/rules/records.h"
 
 namespace agx::rules {
+
+using promql::FormatDuration;
+using promql::FormatNumber;
+using promql::FormatPercent;
+
 namespace {
 
 void AddErrorRateSpike(const Context& ctx) {

@@ -6,11 +6,16 @@
 // 6 x both (5m/1h and 30m/6h by default) spending 2% and 5% of the budget; the ticket pairs
 // are (window, baseline) and 3 x both (2h/1d and 6h/3d) spending 10% each. With the
 // default 30d period the factors are 14.4, 6, 3 and 1.
+#include "generate/promql.h"
 #include "generate/rules/alerts.h"
-#include "generate/rules/promql.h"
 #include "generate/rules/records.h"
 
 namespace agx::rules {
+
+using promql::FormatDuration;
+using promql::FormatNumber;
+using promql::FormatPercent;
+
 namespace {
 
 struct WindowPair {

@@ -1,10 +1,15 @@
 // L3 alerts on tools: failures, selection drift (the silent-failure detector of the source
 // article's 3:14 AM incident) and runaway tool use.
+#include "generate/promql.h"
 #include "generate/rules/alerts.h"
-#include "generate/rules/promql.h"
 #include "generate/rules/records.h"
 
 namespace agx::rules {
+
+using promql::FormatDuration;
+using promql::FormatNumber;
+using promql::FormatPercent;
+
 namespace {
 
 constexpr char kToolQuery[] =
