@@ -396,7 +396,7 @@ TEST(DashboardsConfigTest, AppliesTheConfiguredSelectorEverywhere) {
             R"(label_values(agent_requests_total{job="agent_exporter"}, agent_id))");
   EXPECT_EQ(
       d["templating"]["list"][2]["definition"],
-      R"(label_values(agent_llm_calls_total{agent_id=~"$agent_id",job="agent_exporter"}, model))");
+      R"(label_values(agent_llm_calls_total{agent_id=~"$agent_id", job="agent_exporter"}, model))");
 }
 
 TEST(DashboardsConfigTest, UidPrefixChangesUidsAndLinks) {

@@ -2,20 +2,21 @@
 // and model, against the configured daily budgets, with tokens and the tokens nobody priced.
 #include "generate/dashboards/dashboards.h"
 #include "generate/dashboards/promql.h"
+#include "generate/promql.h"
 
 namespace agx::dash {
 
 Json AgentCostDashboard(const Config& config) {
   const Selector sel(config.alerts.selector);
-  const std::string cost = sel("agent_cost_usd_total", {kAgentMatch, kModelMatch});
-  const std::string tokens = sel("agent_tokens_consumed_total", {kAgentMatch, kModelMatch});
-  const std::string tasks = sel("agent_tasks_total", {kAgentMatch});
-  const std::string task_cost = sel("agent_cost_usd_total", {kAgentMatch});
-  const std::string unpriced = sel("agent_exporter_unpriced_tokens_total", {kModelMatch});
+  const std::string cost = sel(MetricId::kCost, {kAgentMatch, kModelMatch});
+  const std::string tokens = sel(MetricId::kTokens, {kAgentMatch, kModelMatch});
+  const std::string tasks = sel(MetricId::kTasks, {kAgentMatch});
+  const std::string task_cost = sel(MetricId::kCost, {kAgentMatch});
+  const std::string unpriced = sel(MetricId::kUnpricedTokens, {kModelMatch});
   const double per_agent = config.alerts.daily_budget_usd_per_agent;
   const double total = config.alerts.daily_budget_usd_total;
-  const std::string per_agent_text = "$" + FormatNumber(per_agent);
-  const std::string total_text = "$" + FormatNumber(total);
+  const std::string per_agent_text = "$" + promql::FormatNumber(per_agent);
+  const std::string total_text = "$" + promql::FormatNumber(total);
   const std::string range = "$__range";
 
   DashboardBuilder b;
@@ -34,7 +35,8 @@ Json AgentCostDashboard(const Config& config) {
                   "Spend since midnight / the total daily budget (" + total_text +
                       "). Meaningful with all agents and models selected.",
                   "percentunit",
-                  {{SumBy("", Increase(cost, range)) + " / " + FormatNumber(total), "used", true}});
+                  {{SumBy("", Increase(cost, range)) + " / " + promql::FormatNumber(total), "used",
+                    true}});
     SetTimeFrom(&p, "now/d");
     SetThresholds(&p, {{0.8, "orange"}, {1, "red"}});
     b.Add(std::move(p), 6, 4);
@@ -125,8 +127,8 @@ Json AgentCostDashboard(const Config& config) {
     // The agent's own tokens per run against the fleet's median (all agents, whatever the
     // agent selection): what AgentTokensPerRunHigh compares, over its window.
     constexpr std::string_view kAnyAgent = R"(agent_id=~".+")";
-    const std::string all_tokens = sel("agent_tokens_consumed_total", {kAnyAgent});
-    const std::string all_runs = sel("agent_requests_total", {kAnyAgent});
+    const std::string all_tokens = sel(MetricId::kTokens, {kAnyAgent});
+    const std::string all_runs = sel(MetricId::kRequests, {kAnyAgent});
     const std::string w = "1h";
     const std::string per_run_all =
         SumBy("agent_id", Rate(all_tokens, w)) + " / (" + SumBy("agent_id", Rate(all_runs, w)) + " > 0)";
@@ -137,8 +139,8 @@ Json AgentCostDashboard(const Config& config) {
         "(or above its ceiling), from the agent's first hour: a new agent launched with a "
         "reasoning loop shows here before it has any history.",
         "short",
-        {{SumBy("agent_id", Rate(sel("agent_tokens_consumed_total", {kAgentMatch}), w)) + " / (" +
-              SumBy("agent_id", Rate(sel("agent_requests_total", {kAgentMatch}), w)) + " > 0)",
+        {{SumBy("agent_id", Rate(sel(MetricId::kTokens, {kAgentMatch}), w)) + " / (" +
+              SumBy("agent_id", Rate(sel(MetricId::kRequests, {kAgentMatch}), w)) + " > 0)",
           "{{agent_id}}"},
          {"quantile(0.5, " + per_run_all + ")", "fleet median"}});
     b.Add(std::move(p), 12, 8);
@@ -173,13 +175,7 @@ Json AgentCostDashboard(const Config& config) {
   meta.description = GeneratedDescription(
       "AI agents, FinOps view: spend today, over 24 hours and 30 days by agent and model, "
       "against the daily budgets; tokens, cost per task and unpriced tokens.");
-  meta.variables = {
-      DatasourceVariable(),
-      QueryVariable("agent_id", "Agent",
-                    "label_values(" + sel("agent_requests_total", {}) + ", agent_id)"),
-      QueryVariable("model", "Model",
-                    "label_values(" + sel("agent_llm_calls_total", {kAgentMatch}) + ", model)"),
-  };
+  meta.variables = Variables(config, "model", "Model", MetricId::kLlmCalls);
   return BuildDashboard(meta, b.TakePanels());
 }
 

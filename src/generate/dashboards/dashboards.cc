@@ -2,6 +2,7 @@
 // dashboard-linter exclusions, all byte-stable for a given config.
 #include "generate/dashboards/dashboards.h"
 
+#include "generate/dashboards/promql.h"
 #include "generate/generate.h"
 
 namespace agx {
@@ -13,6 +14,17 @@ std::string DashboardUid(const Config& config, std::string_view name) {
 
 std::string DashboardPath(const Config& config, std::string_view name) {
   return "/d/" + DashboardUid(config, name) + "/" + std::string(name);
+}
+
+std::vector<Json> Variables(const Config& config, std::string_view name, std::string_view label,
+                            MetricId metric) {
+  const Selector sel(config.alerts.selector);
+  return {DatasourceVariable(),
+          QueryVariable("agent_id", "Agent",
+                        "label_values(" + sel(MetricId::kRequests, {}) + ", agent_id)"),
+          QueryVariable(std::string(name), std::string(label),
+                        "label_values(" + sel(metric, {kAgentMatch}) + ", " + std::string(name) +
+                            ")")};
 }
 
 std::optional<double> AlertThreshold(const Config& config, const std::string& name) {

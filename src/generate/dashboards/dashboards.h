@@ -7,7 +7,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "catalog/metric_spec.h"
 #include "config/config.h"
 #include "generate/dashboards/grafana.h"
 
@@ -36,6 +38,10 @@ std::string DashboardPath(const Config& config, std::string_view name);
 std::optional<double> AlertThreshold(const Config& config, const std::string& name);
 /// `summary` followed by the "generated, do not edit" note.
 std::string GeneratedDescription(std::string_view summary);
+/// The variables of every dashboard: the datasource, `agent_id` (the agents with runs) and
+/// `name` (shown as `label`): the values of label `name` of `metric` for the selected agents.
+std::vector<Json> Variables(const Config& config, std::string_view name, std::string_view label,
+                            MetricId metric);
 
 Json AgentOverviewDashboard(const Config& config);
 Json AgentDeepDiveDashboard(const Config& config);

@@ -7,26 +7,26 @@ namespace agx::dash {
 
 Json AgentDeepDiveDashboard(const Config& config) {
   const Selector sel(config.alerts.selector);
-  const std::string tools = sel("agent_tool_calls_total", {kAgentMatch, kToolMatch});
-  const std::string all_tools = sel("agent_tool_calls_total", {kAgentMatch});
+  const std::string tools = sel(MetricId::kToolCalls, {kAgentMatch, kToolMatch});
+  const std::string all_tools = sel(MetricId::kToolCalls, {kAgentMatch});
   const std::string tools_failed =
-      sel("agent_tool_calls_total", {kAgentMatch, kToolMatch, R"(status!="success")"});
+      sel(MetricId::kToolCalls, {kAgentMatch, kToolMatch, R"(status!="success")"});
   const std::string tool_buckets =
-      sel("agent_tool_duration_seconds_bucket", {kAgentMatch, kToolMatch});
-  const std::string step_buckets = sel("agent_reasoning_steps_bucket", {kAgentMatch});
-  const std::string per_run_buckets = sel("agent_tool_calls_per_run_bucket", {kAgentMatch});
-  const std::string steps = sel("agent_step_outcomes_total", {kAgentMatch});
-  const std::string hallucinations = sel("agent_hallucination_total", {kAgentMatch});
-  const std::string runs = sel("agent_requests_total", {kAgentMatch});
-  const std::string recoveries = sel("agent_recovery_attempts_total", {kAgentMatch});
-  const std::string approvals = sel("agent_approvals_total", {kAgentMatch});
-  const std::string tasks = sel("agent_tasks_total", {kAgentMatch});
-  const std::string completed = sel("agent_tasks_total", {kAgentMatch, R"(outcome="completed")"});
-  const std::string feedback_sum = sel("agent_user_feedback_score_sum", {kAgentMatch});
-  const std::string feedback_count = sel("agent_user_feedback_score_count", {kAgentMatch});
-  const std::string eval_sum = sel("agent_eval_score_sum", {kAgentMatch});
-  const std::string eval_count = sel("agent_eval_score_count", {kAgentMatch});
-  const std::string cost = sel("agent_cost_usd_total", {kAgentMatch});
+      sel(MetricId::kToolDuration, Series::kBucket, {kAgentMatch, kToolMatch});
+  const std::string step_buckets = sel(MetricId::kReasoningSteps, Series::kBucket, {kAgentMatch});
+  const std::string per_run_buckets = sel(MetricId::kToolCallsPerRun, Series::kBucket, {kAgentMatch});
+  const std::string steps = sel(MetricId::kStepOutcomes, {kAgentMatch});
+  const std::string hallucinations = sel(MetricId::kHallucinations, {kAgentMatch});
+  const std::string runs = sel(MetricId::kRequests, {kAgentMatch});
+  const std::string recoveries = sel(MetricId::kRecoveryAttempts, {kAgentMatch});
+  const std::string approvals = sel(MetricId::kApprovals, {kAgentMatch});
+  const std::string tasks = sel(MetricId::kTasks, {kAgentMatch});
+  const std::string completed = sel(MetricId::kTasks, {kAgentMatch, R"(outcome="completed")"});
+  const std::string feedback_sum = sel(MetricId::kFeedbackScore, Series::kSum, {kAgentMatch});
+  const std::string feedback_count = sel(MetricId::kFeedbackScore, Series::kCount, {kAgentMatch});
+  const std::string eval_sum = sel(MetricId::kEvalScore, Series::kSum, {kAgentMatch});
+  const std::string eval_count = sel(MetricId::kEvalScore, Series::kCount, {kAgentMatch});
+  const std::string cost = sel(MetricId::kCost, {kAgentMatch});
   const std::string range = "$__range";
 
   DashboardBuilder b;
@@ -176,9 +176,9 @@ Json AgentDeepDiveDashboard(const Config& config) {
                    "ops", {{SumBy("result", Rate(approvals)), "{{result}}"}}),
         12, 8);
   {
-    const std::string overruled = sel("agent_approvals_total", {kAgentMatch, R"(result=~"denied|overridden")"});
+    const std::string overruled = sel(MetricId::kApprovals, {kAgentMatch, R"(result=~"denied|overridden")"});
     const std::string decided =
-        sel("agent_approvals_total", {kAgentMatch, R"(result=~"approved|denied|overridden")"});
+        sel(MetricId::kApprovals, {kAgentMatch, R"(result=~"approved|denied|overridden")"});
     Json p = TimeSeries(
         "Human override rate",
         "Share of the human decisions on each agent's work that overruled it (denied or "
@@ -251,14 +251,7 @@ Json AgentDeepDiveDashboard(const Config& config) {
   meta.description = GeneratedDescription(
       "AI agents, layers L3 and L4: tool mix and failures, reasoning steps, hallucinations, "
       "recoveries, approvals, task completion, feedback and eval scores, cost per task.");
-  meta.variables = {
-      DatasourceVariable(),
-      QueryVariable("agent_id", "Agent",
-                    "label_values(" + sel("agent_requests_total", {}) + ", agent_id)"),
-      QueryVariable(
-          "tool_name", "Tool",
-          "label_values(" + sel("agent_tool_calls_total", {kAgentMatch}) + ", tool_name)"),
-  };
+  meta.variables = Variables(config, "tool_name", "Tool", MetricId::kToolCalls);
   return BuildDashboard(meta, b.TakePanels());
 }
 

@@ -6,16 +6,16 @@ namespace agx::dash {
 
 Json AgentOverviewDashboard(const Config& config) {
   const Selector sel(config.alerts.selector);
-  const std::string runs = sel("agent_requests_total", {kAgentMatch});
-  const std::string failed = sel("agent_requests_total", {kAgentMatch, R"(status!="success")"});
-  const std::string run_buckets = sel("agent_request_duration_seconds_bucket", {kAgentMatch});
-  const std::string llm = sel("agent_llm_calls_total", {kAgentMatch, kModelMatch});
+  const std::string runs = sel(MetricId::kRequests, {kAgentMatch});
+  const std::string failed = sel(MetricId::kRequests, {kAgentMatch, R"(status!="success")"});
+  const std::string run_buckets = sel(MetricId::kRequestDuration, Series::kBucket, {kAgentMatch});
+  const std::string llm = sel(MetricId::kLlmCalls, {kAgentMatch, kModelMatch});
   const std::string llm_failed =
-      sel("agent_llm_calls_total", {kAgentMatch, kModelMatch, R"(status!="success")"});
+      sel(MetricId::kLlmCalls, {kAgentMatch, kModelMatch, R"(status!="success")"});
   const std::string model_buckets =
-      sel("agent_model_latency_seconds_bucket", {kAgentMatch, kModelMatch});
-  const std::string tokens = sel("agent_tokens_consumed_total", {kAgentMatch, kModelMatch});
-  const std::string cost = sel("agent_cost_usd_total", {kAgentMatch, kModelMatch});
+      sel(MetricId::kModelLatency, Series::kBucket, {kAgentMatch, kModelMatch});
+  const std::string tokens = sel(MetricId::kTokens, {kAgentMatch, kModelMatch});
+  const std::string cost = sel(MetricId::kCost, {kAgentMatch, kModelMatch});
   const std::string deep_dive_link = DashboardPath(config, kDeepDive) +
                                      "?var-agent_id=${__field.labels.agent_id}&${__url_time_range}"
                                      "&${datasource:queryparam}";
@@ -155,13 +155,7 @@ Json AgentOverviewDashboard(const Config& config) {
   meta.description = GeneratedDescription(
       "AI agents, layers L1 and L2: runs, errors, latency percentiles with trace exemplars, "
       "LLM calls, tokens and spend.");
-  meta.variables = {
-      DatasourceVariable(),
-      QueryVariable("agent_id", "Agent",
-                    "label_values(" + sel("agent_requests_total", {}) + ", agent_id)"),
-      QueryVariable("model", "Model",
-                    "label_values(" + sel("agent_llm_calls_total", {kAgentMatch}) + ", model)"),
-  };
+  meta.variables = Variables(config, "model", "Model", MetricId::kLlmCalls);
   return BuildDashboard(meta, b.TakePanels());
 }
 

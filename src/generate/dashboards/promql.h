@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "catalog/metric_spec.h"
+
 namespace agx::dash {
 
 /// Matchers on the dashboard variables (all regex, so the "All" value `.+` works).
@@ -18,14 +20,20 @@ inline constexpr std::string_view kToolMatch = R"(tool_name=~"$tool_name")";
 /// The window Grafana sizes from the step and the scrape interval; used by every rate.
 inline constexpr std::string_view kRateInterval = "$__rate_interval";
 
-/// Builds `metric{matchers..., extra}` (just `metric` when both are empty) where `extra` is
-/// config.alerts.selector (the matchers that pick agent_exporter's series, e.g.
-/// `job="agent_exporter"`; may be empty).
+/// The series of a histogram a panel reads.
+enum class Series { kBucket, kSum, kCount };
+
+/// Builds `metric{matchers..., extra}` (just `metric` when both are empty; promql::Selector)
+/// where `metric` is the catalogue's name of a MetricId, so that a renamed metric renames
+/// every panel, and `extra` is config.alerts.selector (the matchers that pick
+/// agent_exporter's series, e.g. `job="agent_exporter"`; may be empty).
 class Selector {
  public:
   explicit Selector(std::string extra);
 
-  std::string operator()(std::string_view metric,
+  std::string operator()(MetricId metric, std::initializer_list<std::string_view> matchers) const;
+  /// The `_bucket`, `_sum` or `_count` series of histogram `metric`.
+  std::string operator()(MetricId metric, Series series,
                          std::initializer_list<std::string_view> matchers) const;
 
  private:
@@ -41,7 +49,5 @@ std::string SumBy(std::string_view labels, const std::string& inner);
 /// `histogram_quantile(<q>, sum by (le, <labels>) (rate(<bucket selector>[$__rate_interval])))`.
 std::string Quantile(std::string_view q, std::string_view labels,
                      const std::string& bucket_selector);
-/// Shortest decimal that reads back as `v` ("100", "0.05"): no float noise in expressions.
-std::string FormatNumber(double v);
 
 }  // namespace agx::dash
