@@ -1,10 +1,16 @@
 // bench_simdjson_floor: the parse floor of the benchmark. Reads a JSON-lines file in 4 MiB
-// chunks, splits the lines, parses each with simdjson On-Demand, visits every key of the
-// object and sums one field ("ts"). Nothing else: no validation beyond what simdjson does,
-// no metrics. The reference of issue 6's replay target (bench/README.md).
+// chunks, splits the lines, parses each with simdjson On-Demand and visits every key and
+// every value of the line, recursively: objects and arrays are walked, keys and strings
+// unescaped, numbers read (as int64, uint64 or double, whichever simdjson finds), booleans
+// and nulls read. What it reads goes into a checksum so that nothing can be skipped.
+// Nothing else: no validation beyond what simdjson does, no metrics. The reference of
+// issue 6's replay target (bench/README.md).
 //
 //   bench_simdjson_floor FILE
-// Prints: lines=N objects=N errors=N sum_ts=S kernel=NAME. Exit 1 when FILE cannot be read.
+// Prints: lines=N objects=N errors=N values=N string_bytes=N sum=S kernel=NAME. A line
+// that is not a JSON object, or any value of it that does not parse, is an error; the
+// exit status is 1 when FILE cannot be read or any line had an error (a floor that stops
+// early on some lines measures less than it claims).
 // Single-threaded program; nothing is shared.
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,8 +31,72 @@ struct Totals {
   std::size_t lines = 0;
   std::size_t objects = 0;
   std::size_t errors = 0;
-  double sum_ts = 0;
+  std::size_t values = 0;        // every value read: scalars, objects and arrays
+  std::size_t string_bytes = 0;  // unescaped bytes of keys and strings
+  double sum = 0;                // sum of every number
 };
+
+// Reads `v` and everything below it. \return false at the first error.
+bool Visit(simdjson::ondemand::value v, Totals& t) {
+  ++t.values;
+  simdjson::ondemand::json_type type;
+  if (v.type().get(type) != simdjson::SUCCESS) return false;
+  switch (type) {
+    case simdjson::ondemand::json_type::object: {
+      simdjson::ondemand::object obj;
+      if (v.get_object().get(obj) != simdjson::SUCCESS) return false;
+      for (auto field : obj) {
+        std::string_view key;
+        if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+        t.string_bytes += key.size();
+        if (!Visit(field.value(), t)) return false;
+      }
+      return true;
+    }
+    case simdjson::ondemand::json_type::array: {
+      simdjson::ondemand::array arr;
+      if (v.get_array().get(arr) != simdjson::SUCCESS) return false;
+      for (auto element : arr) {
+        simdjson::ondemand::value e;
+        if (element.get(e) != simdjson::SUCCESS || !Visit(e, t)) return false;
+      }
+      return true;
+    }
+    case simdjson::ondemand::json_type::number: {
+      simdjson::ondemand::number n;
+      if (v.get_number().get(n) != simdjson::SUCCESS) return false;
+      switch (n.get_number_type()) {
+        case simdjson::ondemand::number_type::signed_integer:
+          t.sum += static_cast<double>(n.get_int64());
+          break;
+        case simdjson::ondemand::number_type::unsigned_integer:
+          t.sum += static_cast<double>(n.get_uint64());
+          break;
+        default:  // floating_point_number, big_integer
+          t.sum += n.as_double();
+          break;
+      }
+      return true;
+    }
+    case simdjson::ondemand::json_type::string: {
+      std::string_view s;
+      if (v.get_string().get(s) != simdjson::SUCCESS) return false;
+      t.string_bytes += s.size();
+      return true;
+    }
+    case simdjson::ondemand::json_type::boolean: {
+      bool b = false;
+      if (v.get_bool().get(b) != simdjson::SUCCESS) return false;
+      t.sum += b ? 1 : 0;
+      return true;
+    }
+    case simdjson::ondemand::json_type::null: {
+      bool is_null = false;
+      return v.is_null().get(is_null) == simdjson::SUCCESS && is_null;
+    }
+  }
+  return false;
+}
 
 // Parses one line. `capacity` is how many readable bytes start at `data` (at least
 // len + SIMDJSON_PADDING): the parser reads the padding but never interprets it.
@@ -34,31 +104,23 @@ void ParseLine(simdjson::ondemand::parser& parser, const char* data, std::size_t
                std::size_t capacity, Totals& t) {
   ++t.lines;
   simdjson::ondemand::document doc;
-  if (parser.iterate(data, len, capacity).get(doc) != simdjson::SUCCESS) {
-    ++t.errors;
-    return;
-  }
   simdjson::ondemand::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+  if (parser.iterate(data, len, capacity).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(obj) != simdjson::SUCCESS) {
     ++t.errors;
     return;
   }
   bool ok = true;
   for (auto field : obj) {
     std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS || !Visit(field.value(), t)) {
       ok = false;
       break;
     }
-    if (key == "ts") {
-      double ts = 0;
-      if (field.value().get_double().get(ts) == simdjson::SUCCESS) {
-        t.sum_ts += ts;
-      } else {
-        ok = false;
-      }
-    }
+    t.string_bytes += key.size();
   }
+  // Bytes after the object are an error too: at the end, current_location() has none left.
+  if (ok && doc.current_location().error() != simdjson::OUT_OF_BOUNDS) ok = false;
   if (ok) {
     ++t.objects;
   } else {
@@ -110,7 +172,8 @@ int main(int argc, char** argv) {
   }
   ::close(fd);
   if (held > 0) ParseLine(parser, buf.data(), held, buf.size(), t);
-  std::printf("lines=%zu objects=%zu errors=%zu sum_ts=%.3f kernel=%s\n", t.lines, t.objects,
-              t.errors, t.sum_ts, simdjson::builtin_implementation()->name().c_str());
-  return 0;
+  std::printf("lines=%zu objects=%zu errors=%zu values=%zu string_bytes=%zu sum=%.3f kernel=%s\n",
+              t.lines, t.objects, t.errors, t.values, t.string_bytes, t.sum,
+              simdjson::builtin_implementation()->name().c_str());
+  return t.errors == 0 ? 0 : 1;
 }
