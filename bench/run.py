@@ -15,10 +15,13 @@ One run measures everything (bench/README.md explains each figure):
   8. transcript replay: generated Claude Code and Codex session trees
      (tests/transcripts/gen_transcripts.py) through `agent_exporter replay --input ...`:
      lines/s, events/s, MB/s, peak RSS, and the events applied equal to the generator's truth.
+  9. OTLP/HTTP trace ingest (protobuf and JSON): GenAI spans (bench/gen_otlp.py) posted by
+     bench_otlp_load with the write-ahead log on: spans/s applied, CPU s per million spans,
+     peak RSS, non-2xx answers, the exporter's count equal to the spans acknowledged.
 Each figure is the median of --runs runs. The table goes to bench/RESULTS.md (--smoke: a
 file in the work dir) and to stdout.
 
-  bench/run [--smoke] [--events N] [--runs N] [--only replay,push,tail,series,idle,transcripts] ...
+  bench/run [--smoke] [--events N] [--runs N] [--only replay,push,tail,series,idle,transcripts,otlp] ...
 """
 import argparse
 import datetime
@@ -39,7 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PYTHON = "/usr/bin/python3"  # Debian's python: it sees python3-prometheus-client
 TIME = "/usr/bin/time"       # GNU time (Debian package `time`): CPU and peak RSS of one child
-SECTIONS = ["replay", "push", "tail", "series", "idle", "transcripts"]
+SECTIONS = ["replay", "push", "tail", "series", "idle", "transcripts", "otlp"]
 
 # The targets of issue 6 (2-core machine).
 TARGET_REPLAY_FLOOR_PCT = 50
@@ -50,6 +53,8 @@ TARGET_TAIL_LAG_S = 1.0
 TARGET_RENDER_MS = 100
 TARGET_SERIES_RSS_MB = 120
 TARGET_IDLE_RSS_MB = 10
+# Issue 18: OTLP protobuf GenAI spans/s at least this share of replay's events/s.
+TARGET_OTLP_REPLAY_PCT = 40
 
 
 class BenchError(Exception):
@@ -82,6 +87,7 @@ def parse_args():
     ap.add_argument("--exporter", help="agent_exporter binary (default: BUILD/src/app/agent_exporter)")
     ap.add_argument("--floor", help="bench_simdjson_floor binary (default: BUILD/bench/...)")
     ap.add_argument("--push-load", help="bench_push_load binary (default: BUILD/bench/...)")
+    ap.add_argument("--otlp-load", help="bench_otlp_load binary (default: BUILD/bench/...)")
     ap.add_argument("--mtail", default=shutil.which("mtail") or "/usr/bin/mtail", help="mtail binary")
     ap.add_argument("--work-dir", help="event cache and temp dirs (default: BUILD/bench-work)")
     ap.add_argument("--out", help="results file (default bench/RESULTS.md; smoke: WORK/RESULTS.smoke.md)")
@@ -98,6 +104,9 @@ def parse_args():
     ap.add_argument("--scrapes", type=int, help="timed scrapes per series count (10; smoke 3)")
     ap.add_argument("--transcript-sessions", type=int,
                     help="generated sessions per coding agent (3000; smoke 100)")
+    ap.add_argument("--otlp-connections", type=int, default=4)
+    ap.add_argument("--otlp-seconds", type=float, help="OTLP load per encoding and run, s (60; smoke 3)")
+    ap.add_argument("--otlp-bodies", type=int, help="distinct request bodies of up to 512 spans (64; smoke 8)")
     a = ap.parse_args()
     smoke = a.smoke
     a.events = a.events or (20_000 if smoke else 1_000_000)
@@ -108,6 +117,8 @@ def parse_args():
     a.series = [int(x) for x in (a.series or ("1000,5000" if smoke else "10000,100000")).split(",")]
     a.scrapes = a.scrapes or (3 if smoke else 10)
     a.transcript_sessions = a.transcript_sessions or (100 if smoke else 3000)
+    a.otlp_seconds = a.otlp_seconds or (3 if smoke else 60)
+    a.otlp_bodies = a.otlp_bodies or (8 if smoke else 64)
     a.only = [s.strip() for s in a.only.split(",") if s.strip()]
     for s in a.only:
         if s not in SECTIONS:
@@ -116,9 +127,10 @@ def parse_args():
     a.exporter = a.exporter or os.path.join(b, "src", "app", "agent_exporter")
     a.floor = a.floor or os.path.join(b, "bench", "bench_simdjson_floor")
     a.push_load = a.push_load or os.path.join(b, "bench", "bench_push_load")
+    a.otlp_load = a.otlp_load or os.path.join(b, "bench", "bench_otlp_load")
     a.work_dir = os.path.abspath(a.work_dir or os.path.join(b, "bench-work"))
     a.out = a.out or (os.path.join(a.work_dir, "RESULTS.smoke.md") if smoke else os.path.join(HERE, "RESULTS.md"))
-    for path in (a.exporter, a.floor, a.push_load, a.mtail, TIME):
+    for path in (a.exporter, a.floor, a.push_load, a.otlp_load, a.mtail, TIME):
         if not os.access(path, os.X_OK):
             ap.error("%s: not found or not executable (build it: bench/run builds what it needs)" % path)
     return a
@@ -667,7 +679,60 @@ def bench_transcripts(args, out_dir):
 
 
 # ---------------------------------------------------------------------------------------
-# 9. The table
+# 9. OTLP/HTTP trace ingest
+
+OTLP_ENCODINGS = [("protobuf", "OTLP/HTTP protobuf"), ("json", "OTLP/HTTP JSON")]
+
+
+def bench_otlp(args, out_dir):
+    table = {}
+    for enc, _ in OTLP_ENCODINGS:
+        bodies = os.path.join(out_dir, "otlp-%s.bin" % enc)
+        subprocess.check_call([PYTHON, os.path.join(HERE, "gen_otlp.py"), "--encoding", enc,
+                               "--bodies", str(args.otlp_bodies), "--seed", str(args.seed), "--out", bodies])
+        runs = []
+        for r in range(args.runs):
+            tmp = tempfile.mkdtemp(prefix="otlp-", dir=args.work_dir)
+            server = Server(args, tmp, "web:\n  listen_address: 127.0.0.1:0\nstate:\n  dir: %s/state\n" % tmp)
+            try:
+                log("otlp run %d/%d: %s, %d connections for %gs, WAL on" %
+                    (r + 1, args.runs, enc, args.otlp_connections, args.otlp_seconds))
+                cpu0 = server.cpu_seconds()
+                out = subprocess.run([args.otlp_load, "--port", str(server.port), "--file", bodies, "--encoding", enc,
+                                      "--connections", str(args.otlp_connections),
+                                      "--seconds", str(args.otlp_seconds)], capture_output=True, text=True)
+                if out.returncode != 0:
+                    raise BenchError("bench_otlp_load failed: %s" % out.stderr)
+                res = json.loads(out.stdout)
+                res["server_cpu"] = server.cpu_seconds() - cpu0
+                st = res["statuses"]
+                res["n429"], res["n503"] = st.get("429", 0), st.get("503", 0)
+                res["other"] = sum(v for k, v in st.items() if k not in ("200", "429", "503"))
+                if res["other"] or res["partial"] or res["acked_spans"] == 0:
+                    raise BenchError("otlp %s: answers %s, %d partial successes: %s" %
+                                     (enc, st, res["partial"], res["last_error_reply"]))
+                counted = events_total(server.scrape(), "otlp")
+                if counted != res["acked_spans"]:
+                    raise BenchError("otlp %s: %d spans acknowledged but agent_exporter_events_total{source=\"otlp\"}"
+                                     " is %d" % (enc, res["acked_spans"], counted))
+                res["hwm_mb"] = server.status("VmHWM")
+                runs.append(res)
+            finally:
+                server.stop()
+                shutil.rmtree(tmp, ignore_errors=True)
+        table[enc] = {"sps": median([x["spans_per_s"] for x in runs]),
+                      "acked": median([x["acked_spans"] for x in runs]),
+                      "seconds": median([x["seconds"] for x in runs]),
+                      "requests": median([x["requests"] for x in runs]),
+                      "cpu_per_m": median([x["server_cpu"] / x["acked_spans"] * 1e6 for x in runs]),
+                      "hwm_mb": median([x["hwm_mb"] for x in runs]),
+                      "n429": sum(x["n429"] for x in runs), "n503": sum(x["n503"] for x in runs),
+                      "other": sum(x["other"] for x in runs)}
+    return table
+
+
+# ---------------------------------------------------------------------------------------
+# 10. The table
 
 def fmt_eps(x):
     if x >= 1e6:
@@ -788,6 +853,28 @@ def render(args, info, vers, res, events_bytes):
         L += ["## Serving (`agent_exporter serve`, 127.0.0.1)", "", "| Figure | Result |", "|---|---|"]
         L += ["| %s | %s |" % row for row in server_rows]
         L.append("")
+    o = res.get("otlp")
+    if o:
+        L += ["## OTLP/HTTP trace ingest (`serve`, 127.0.0.1, WAL on)", "",
+              "GenAI spans (`bench/gen_otlp.py`: per trace an `invoke_agent` span, 2–4 `chat` spans with model and"
+              " token usage, `execute_tool` spans between them; up to 512 spans a request, every id new) posted to"
+              " `/v1/traces` by %d connections for %g s per run. Every span acknowledged was counted"
+              " (`agent_exporter_events_total{source=\"otlp\"}` equals the spans of the 200 answers)."
+              % (args.otlp_connections, args.otlp_seconds), "",
+              "| Encoding | spans/s applied | ÷ replay events/s | CPU s per M spans | peak RSS | requests | 429 | 503 | other non-2xx |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for enc, label in OTLP_ENCODINGS:
+            m = o[enc]
+            ratio = "%.0f %%" % (100 * m["sps"] / rp["agent_exporter"]["eps"]) if rp else "–"
+            L.append("| %s | **%s** (%d spans in %.1f s) | %s | %.2f | %.1f MB | %d | %d | %d | %d |" %
+                     (label, fmt_eps(m["sps"]), m["acked"], m["seconds"], ratio, m["cpu_per_m"], m["hwm_mb"],
+                      m["requests"], m["n429"], m["n503"], m["other"]))
+        L.append("")
+        if rp:
+            pct = 100 * o["protobuf"]["sps"] / rp["agent_exporter"]["eps"]
+            targets.append(("OTLP protobuf spans/s ≥ %d %% of replay's events/s, WAL on, no 503 (issue 18)"
+                            % TARGET_OTLP_REPLAY_PCT, "%.0f %%, %d × 503" % (pct, o["protobuf"]["n503"]),
+                            pct >= TARGET_OTLP_REPLAY_PCT and o["protobuf"]["n503"] == 0))
     if targets:
         L += ["## Targets of issue 6 (2-core machine)", "", "| Target | Measured | |", "|---|---:|---|"]
         L += ["| %s | %s | %s |" % (name, value, met(ok)) for name, value, ok in targets]
@@ -818,6 +905,8 @@ def main():
             res["idle"] = bench_idle(args)
         if "transcripts" in args.only:
             res["transcripts"] = bench_transcripts(args, out_dir)
+        if "otlp" in args.only:
+            res["otlp"] = bench_otlp(args, out_dir)
     except BenchError as e:
         print("bench: FAILED: %s" % e, file=sys.stderr)
         print("bench: outputs kept in %s" % out_dir, file=sys.stderr)
