@@ -727,7 +727,8 @@ def bench_otlp(args, out_dir):
                       "cpu_per_m": median([x["server_cpu"] / x["acked_spans"] * 1e6 for x in runs]),
                       "hwm_mb": median([x["hwm_mb"] for x in runs]),
                       "n429": sum(x["n429"] for x in runs), "n503": sum(x["n503"] for x in runs),
-                      "other": sum(x["other"] for x in runs)}
+                      "other": sum(x["other"] for x in runs),
+                      "abandoned": sum(x["abandoned"] for x in runs)}
     return table
 
 
@@ -866,9 +867,10 @@ def render(args, info, vers, res, events_bytes):
         for enc, label in OTLP_ENCODINGS:
             m = o[enc]
             ratio = "%.0f %%" % (100 * m["sps"] / rp["agent_exporter"]["eps"]) if rp else "–"
-            L.append("| %s | **%s** (%d spans in %.1f s) | %s | %.2f | %.1f MB | %d | %d | %d | %d |" %
+            L.append("| %s | **%s** (%d spans in %.1f s) | %s | %.2f | %.1f MB | %d%s | %d | %d | %d |" %
                      (label, fmt_eps(m["sps"]), m["acked"], m["seconds"], ratio, m["cpu_per_m"], m["hwm_mb"],
-                      m["requests"], m["n429"], m["n503"], m["other"]))
+                      m["requests"], " (+%d refused until the end)" % m["abandoned"] if m["abandoned"] else "",
+                      m["n429"], m["n503"], m["other"]))
         L.append("")
         if rp:
             pct = 100 * o["protobuf"]["sps"] / rp["agent_exporter"]["eps"]
