@@ -265,7 +265,9 @@ TEST(CountJsonItemsTest, KeysEscapesStringsNullsAndOtherSignals) {
     SCOPED_TRACE(c.body);
     EXPECT_EQ(CountJsonItems(c.body, Signal::kTraces), c.want);
     auto r = DecodeJson(Signal::kTraces, c.body, {});
-    if (r.ok()) EXPECT_EQ(r->ItemCount(), c.want);
+    if (r.ok()) {
+      EXPECT_EQ(r->ItemCount(), c.want);
+    }
   }
   const std::string logs = R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{},{}]}]}]})";
   EXPECT_EQ(CountJsonItems(logs, Signal::kLogs), 2u);
