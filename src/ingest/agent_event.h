@@ -27,6 +27,12 @@ inline constexpr std::size_t kEventTypeCount = static_cast<std::size_t>(EventTyp
 std::string_view EventTypeName(EventType t);
 bool ParseEventType(std::string_view s, EventType* out);
 
+/// The `outcome` values a step event may carry (docs/events.md), in the order of
+/// RunBundle::step_outcomes: the parser accepts these, the mapper counts them by index.
+inline constexpr std::string_view kStepOutcomes[] = {"completed", "tool_call_failed",
+                                                     "hallucination", "recovery",
+                                                     "max_steps", "safety_blocked"};
+
 struct AgentEvent {
   EventType type = EventType::kRun;
   std::string_view agent_id;

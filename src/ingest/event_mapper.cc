@@ -26,10 +26,8 @@ std::size_t StatusIndex(std::string_view status) {
   return 2;  // timeout (tool calls only)
 }
 
-// The step outcomes the parser lets through (docs/events.md), as RunBundle slots; the
+// The step outcomes the parser lets through (agent_event.h), as RunBundle slots; the
 // size of the array for any other value (then not cached).
-constexpr std::string_view kStepOutcomes[] = {"completed", "tool_call_failed", "hallucination",
-                                              "recovery",  "max_steps",        "safety_blocked"};
 static_assert(std::size(kStepOutcomes) == std::tuple_size_v<decltype(RunBundle::step_outcomes)>);
 std::size_t StepOutcomeIndex(std::string_view outcome) {
   for (std::size_t i = 0; i < std::size(kStepOutcomes); ++i) {

@@ -363,8 +363,6 @@ struct Rule {
 
 constexpr std::string_view kSuccessFailure[] = {"success", "failure"};
 constexpr std::string_view kToolStatus[] = {"success", "failure", "timeout"};
-constexpr std::string_view kStepOutcome[] = {"completed", "tool_call_failed", "hallucination",
-                                             "recovery",  "max_steps",        "safety_blocked"};
 // approved: a human accepted (or confirmed after review) what the agent asked or produced;
 // denied / overridden: a human overruled it (docs/events.md, the override rate); timeout: no
 // human decision.
@@ -388,7 +386,7 @@ constexpr Rule kLlmRules[] = {{F::kModel, true, {}},
                               {F::kCostUsd, false, {}}};
 constexpr Rule kToolRules[] = {
     {F::kToolName, true, {}}, {F::kStatus, true, kToolStatus}, {F::kDurationMs, false, {}}};
-constexpr Rule kStepRules[] = {{F::kOutcome, true, kStepOutcome}};
+constexpr Rule kStepRules[] = {{F::kOutcome, true, kStepOutcomes}};
 constexpr Rule kHallucinationRules[] = {{F::kHallucinationType, true, {}}};
 constexpr Rule kRecoveryRules[] = {{F::kStrategy, true, {}}};
 constexpr Rule kApprovalRules[] = {{F::kResult, true, kApprovalResult}};
