@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/auth.h"
+#include "app/registry_options.h"
 #include "app/version.h"
 #include "common/log.h"
 #include "config/web_config.h"
@@ -22,15 +23,6 @@
 
 namespace agx {
 namespace {
-
-RegistryOptions MakeRegistryOptions(const Config& c) {
-  RegistryOptions o;
-  o.series_limit = c.registry.series_limit;
-  o.max_series = c.registry.max_series;
-  o.label_value_max_bytes = c.registry.label_value_max_bytes;
-  o.buckets = c.registry.buckets;
-  return o;
-}
 
 Result<std::string> ReadToken(const std::string& path) {
   std::ifstream in(path);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "app/registry_options.h"
 #include "app/version.h"
 #include "ingest/pipeline.h"
 #include "registry/registry.h"
@@ -58,12 +59,7 @@ double SumWhere(const Snapshot& snap, std::string_view family, std::string_view 
 int RunReplay(const Config& config, ExpositionFormat format,
               const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
               ReplayInput input) {
-  RegistryOptions options;
-  options.series_limit = config.registry.series_limit;
-  options.max_series = config.registry.max_series;
-  options.label_value_max_bytes = config.registry.label_value_max_bytes;
-  options.buckets = config.registry.buckets;
-  Registry registry(options);
+  Registry registry(MakeRegistryOptions(config));
   TaskWindows windows(registry, config.registry.window);
   Pipeline pipeline(registry, windows, config, nullptr);
   registry.Gauge(MetricId::kBuildInfo, {AGX_VERSION, AGX_REVISION}).Set(1);
