@@ -11,6 +11,7 @@
 #include "common/number_format.h"
 #include "common/utf8.h"
 #include "exposition/exposition.h"
+#include "exposition/family_loop.h"
 #include "exposition/write_util.h"
 
 namespace agx {
@@ -47,14 +48,7 @@ void AppendExemplar(std::string* out, const Exemplar& e) {
 void AppendBucket(std::string* out, std::string_view name, std::string_view labels,
                   std::string_view le, std::uint64_t count,
                   const std::optional<Exemplar>* exemplar) {
-  out->append(name);
-  out->append("_bucket{");
-  out->append(labels);
-  if (!labels.empty()) out->push_back(',');
-  out->append("le=\"");
-  out->append(le);
-  out->append("\"} ");
-  detail::AppendUint(out, count);
+  detail::AppendBucketSample(out, name, labels, le, count);
   if (exemplar != nullptr && exemplar->has_value()) AppendExemplar(out, **exemplar);
   out->push_back('\n');
 }
@@ -74,16 +68,10 @@ void AppendHistogram(std::string* out, std::string_view name, std::string_view l
   }
   AppendBucket(out, name, labels, "+Inf", s.count(),
                counts.empty() ? nullptr : exemplar_at(counts.size() - 1));
-  out->append(name);
-  out->append("_count");
-  detail::AppendLabelBlock(out, labels);
-  out->push_back(' ');
+  detail::AppendSampleName(out, name, "_count", labels);
   detail::AppendUint(out, s.count());
   out->push_back('\n');
-  out->append(name);
-  out->append("_sum");
-  detail::AppendLabelBlock(out, labels);
-  out->push_back(' ');
+  detail::AppendSampleName(out, name, "_sum", labels);
   AppendValue(out, s.sum);
   out->push_back('\n');
 }
@@ -100,51 +88,27 @@ std::string_view FamilyName(const FamilySnapshot& f) {
 }  // namespace
 
 void WriteOpenMetrics(const Snapshot& snapshot, std::string* out) {
-  std::string labels;
-  detail::BoundsText le;
-  for (const FamilySnapshot& f : snapshot.families) {
-    if (f.series.empty()) continue;
-    const std::string_view name = FamilyName(f);
-    if (!f.help.empty()) {
-      out->append("# HELP ");
-      out->append(name);
-      out->push_back(' ');
-      detail::AppendEscapedHelp(out, f.help);
-      out->push_back('\n');
-    }
-    out->append("# TYPE ");
-    out->append(name);
-    out->push_back(' ');
-    out->append(TypeName(f.type));
-    out->push_back('\n');
-    if (f.type == MetricType::kHistogram) le.Reset(f.bounds);
-
-    for (const SeriesSnapshot& s : f.series) {
-      labels.clear();
-      detail::AppendLabelPairs(&labels, f.label_names, s.label_values);
-      switch (f.type) {
-        case MetricType::kCounter:
-          out->append(name);
-          out->append("_total");
-          detail::AppendLabelBlock(out, labels);
-          out->push_back(' ');
-          AppendValue(out, s.value);
-          if (s.exemplar) AppendExemplar(out, *s.exemplar);
-          out->push_back('\n');
-          break;
-        case MetricType::kGauge:  // never an exemplar: Prometheus 2.42 fails the scrape
-          out->append(name);
-          detail::AppendLabelBlock(out, labels);
-          out->push_back(' ');
-          AppendValue(out, s.value);
-          out->push_back('\n');
-          break;
-        case MetricType::kHistogram:
-          AppendHistogram(out, name, labels, le, s);
-          break;
-      }
-    }
-  }
+  detail::ForEachSeries(
+      snapshot, out, FamilyName,
+      [out](const FamilySnapshot& f, std::string_view name, std::string_view labels,
+            const detail::BoundsText& le, const SeriesSnapshot& s) {
+        switch (f.type) {
+          case MetricType::kCounter:
+            detail::AppendSampleName(out, name, "_total", labels);
+            AppendValue(out, s.value);
+            if (s.exemplar) AppendExemplar(out, *s.exemplar);
+            out->push_back('\n');
+            break;
+          case MetricType::kGauge:  // never an exemplar: Prometheus 2.42 fails the scrape
+            detail::AppendSampleName(out, name, "", labels);
+            AppendValue(out, s.value);
+            out->push_back('\n');
+            break;
+          case MetricType::kHistogram:
+            AppendHistogram(out, name, labels, le, s);
+            break;
+        }
+      });
   out->append("# EOF\n");
 }
 

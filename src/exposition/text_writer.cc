@@ -9,6 +9,7 @@
 #include "common/allocator.h"
 #include "common/number_format.h"
 #include "exposition/exposition.h"
+#include "exposition/family_loop.h"
 #include "exposition/write_util.h"
 
 namespace agx {
@@ -16,14 +17,7 @@ namespace {
 
 void AppendBucket(std::string* out, std::string_view name, std::string_view labels,
                   std::string_view le, std::uint64_t count) {
-  out->append(name);
-  out->append("_bucket{");
-  out->append(labels);
-  if (!labels.empty()) out->push_back(',');
-  out->append("le=\"");
-  out->append(le);
-  out->append("\"} ");
-  detail::AppendUint(out, count);
+  detail::AppendBucketSample(out, name, labels, le, count);
   out->push_back('\n');
 }
 
@@ -34,16 +28,10 @@ void AppendHistogram(std::string* out, std::string_view name, std::string_view l
   const std::size_t finite = counts.empty() ? 0 : std::min(le.size(), counts.size() - 1);
   for (std::size_t i = 0; i < finite; ++i) AppendBucket(out, name, labels, le[i], counts[i]);
   AppendBucket(out, name, labels, "+Inf", s.count());
-  out->append(name);
-  out->append("_sum");
-  detail::AppendLabelBlock(out, labels);
-  out->push_back(' ');
+  detail::AppendSampleName(out, name, "_sum", labels);
   AppendValue(out, s.sum);
   out->push_back('\n');
-  out->append(name);
-  out->append("_count");
-  detail::AppendLabelBlock(out, labels);
-  out->push_back(' ');
+  detail::AppendSampleName(out, name, "_count", labels);
   detail::AppendUint(out, s.count());
   out->push_back('\n');
 }
@@ -51,40 +39,20 @@ void AppendHistogram(std::string* out, std::string_view name, std::string_view l
 }  // namespace
 
 void WriteText(const Snapshot& snapshot, std::string* out) {
-  std::string labels;
-  detail::BoundsText le;
-  for (const FamilySnapshot& f : snapshot.families) {
-    if (f.series.empty()) continue;
-    // Text 0.0.4 names a counter family by its sample name, `_total` included.
-    const std::string_view name = f.name;
-    if (!f.help.empty()) {
-      out->append("# HELP ");
-      out->append(name);
-      out->push_back(' ');
-      detail::AppendEscapedHelp(out, f.help);
-      out->push_back('\n');
-    }
-    out->append("# TYPE ");
-    out->append(name);
-    out->push_back(' ');
-    out->append(TypeName(f.type));
-    out->push_back('\n');
-    if (f.type == MetricType::kHistogram) le.Reset(f.bounds);
-
-    for (const SeriesSnapshot& s : f.series) {
-      labels.clear();
-      detail::AppendLabelPairs(&labels, f.label_names, s.label_values);
-      if (f.type == MetricType::kHistogram) {
-        AppendHistogram(out, name, labels, le, s);
-        continue;
-      }
-      out->append(name);
-      detail::AppendLabelBlock(out, labels);
-      out->push_back(' ');
-      AppendValue(out, s.value);
-      out->push_back('\n');
-    }
-  }
+  detail::ForEachSeries(
+      snapshot, out,
+      // Text 0.0.4 names a counter family by its sample name, `_total` included.
+      [](const FamilySnapshot& f) { return std::string_view(f.name); },
+      [out](const FamilySnapshot& f, std::string_view name, std::string_view labels,
+            const detail::BoundsText& le, const SeriesSnapshot& s) {
+        if (f.type == MetricType::kHistogram) {
+          AppendHistogram(out, name, labels, le, s);
+          return;
+        }
+        detail::AppendSampleName(out, name, "", labels);
+        AppendValue(out, s.value);
+        out->push_back('\n');
+      });
 }
 
 void WriteExposition(const Snapshot& snapshot, ExpositionFormat format, std::string* out) {

@@ -83,6 +83,42 @@ void AppendLabelPairs(std::string* out, const std::vector<std::string>& names,
   }
 }
 
+void AppendFamilyHeader(std::string* out, std::string_view name, std::string_view help,
+                        std::string_view type) {
+  if (!help.empty()) {
+    out->append("# HELP ");
+    out->append(name);
+    out->push_back(' ');
+    AppendEscapedHelp(out, help);
+    out->push_back('\n');
+  }
+  out->append("# TYPE ");
+  out->append(name);
+  out->push_back(' ');
+  out->append(type);
+  out->push_back('\n');
+}
+
+void AppendSampleName(std::string* out, std::string_view name, std::string_view suffix,
+                      std::string_view labels) {
+  out->append(name);
+  out->append(suffix);
+  AppendLabelBlock(out, labels);
+  out->push_back(' ');
+}
+
+void AppendBucketSample(std::string* out, std::string_view name, std::string_view labels,
+                        std::string_view le, unsigned long long count) {
+  out->append(name);
+  out->append("_bucket{");
+  out->append(labels);
+  if (!labels.empty()) out->push_back(',');
+  out->append("le=\"");
+  out->append(le);
+  out->append("\"} ");
+  AppendUint(out, count);
+}
+
 void AppendLabelBlock(std::string* out, std::string_view labels) {
   if (labels.empty()) return;
   out->push_back('{');

@@ -25,6 +25,20 @@ void AppendLabelPairs(std::string* out, const std::vector<std::string>& names,
 /// Appends `{labels}` where `labels` came from AppendLabelPairs; nothing when empty.
 void AppendLabelBlock(std::string* out, std::string_view labels);
 
+/// Appends a family's header: `# HELP name help` (escaped; no line when `help` is empty),
+/// then `# TYPE name type`.
+void AppendFamilyHeader(std::string* out, std::string_view name, std::string_view help,
+                        std::string_view type);
+
+/// Appends `<name><suffix>{labels} ` (no braces when `labels` is empty): a sample up to its
+/// value.
+void AppendSampleName(std::string* out, std::string_view name, std::string_view suffix,
+                      std::string_view labels);
+
+/// Appends `<name>_bucket{labels,le="<le>"} <count>`, without the line's end.
+void AppendBucketSample(std::string* out, std::string_view name, std::string_view labels,
+                        std::string_view le, unsigned long long count);
+
 /// Appends an unsigned integer in decimal.
 void AppendUint(std::string* out, unsigned long long v);
 
