@@ -29,11 +29,15 @@
 
 #include "otlp/decode.h"
 #include "otlp/decode_budget.h"
+#include "otlp/decode_items.h"
 #include "otlp/json_item_count.h"
 
 namespace agx::otlp {
 namespace {
 
+using decode_detail::MarkAllTooMany;
+using decode_detail::SetError;
+using decode_detail::SetIdFromHex;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
@@ -57,40 +61,6 @@ void AppendPath(const Path* p, std::string* out) {
     if (!out->empty() && out->size() > kPrefix.size()) out->push_back('.');
     out->append(p->key);
   }
-}
-
-void SetError(ItemError* error, ItemError e) {
-  if (*error == ItemError::kNone) *error = e;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/// Sets `id` from a hex string (either case): "" or all zeros is absent; a wrong length
-/// or a non-hex character marks the item kInvalidId.
-template <std::size_t kHexLen>
-void SetId(std::string_view hex, HexId<kHexLen>* id, ItemError* error) {
-  id->present = false;
-  if (hex.empty()) return;
-  if (hex.size() != kHexLen) {
-    SetError(error, ItemError::kInvalidId);
-    return;
-  }
-  bool nonzero = false;
-  for (std::size_t i = 0; i < kHexLen; ++i) {
-    const int d = HexDigit(hex[i]);
-    if (d < 0) {
-      SetError(error, ItemError::kInvalidId);
-      return;
-    }
-    nonzero |= d != 0;
-    id->hex[i] = "0123456789abcdef"[d];
-  }
-  id->present = nonzero;
 }
 
 /// Keys of the three signals' shapes.
@@ -299,7 +269,7 @@ class Decoder {
   bool Id(element v, const Path& path, HexId<kHexLen>* id, ItemError* error) {
     std::string_view hex;
     if (!String(v, path, &hex)) return false;
-    SetId(hex, id, error);
+    SetIdFromHex(hex, id, error);
     return true;
   }
 
@@ -395,19 +365,9 @@ class Decoder {
         }
         return true;
       });
-      if (ok && too_many) {
-        for (auto& s : resource.scopes) {
-          for (auto& item : s.items) MarkTooMany(&item);
-        }
-      }
+      if (ok && too_many) MarkAllTooMany(&resource);
       return ok;
     });
-  }
-
-  static void MarkTooMany(Span* s) { SetError(&s->error, ItemError::kTooManyAttributes); }
-  static void MarkTooMany(LogRecord* r) { SetError(&r->error, ItemError::kTooManyAttributes); }
-  static void MarkTooMany(Metric* m) {
-    for (auto& p : m->points) SetError(&p.error, ItemError::kTooManyAttributes);
   }
 
   template <class Item>

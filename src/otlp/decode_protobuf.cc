@@ -25,35 +25,15 @@
 #include "common/utf8.h"
 #include "otlp/decode.h"
 #include "otlp/decode_budget.h"
+#include "otlp/decode_items.h"
 #include "otlp/wire_reader.h"
 
 namespace agx::otlp {
 namespace {
 
-void SetError(ItemError* error, ItemError e) {
-  if (*error == ItemError::kNone) *error = e;
-}
-
-/// Sets `id` from the raw bytes of a trace or span id: empty or all-zero is absent, a
-/// length other than kHexLen / 2 marks the item kInvalidId.
-template <std::size_t kHexLen>
-void SetId(std::string_view bytes, HexId<kHexLen>* id, ItemError* error) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  id->present = false;
-  if (bytes.empty()) return;
-  if (bytes.size() != kHexLen / 2) {
-    SetError(error, ItemError::kInvalidId);
-    return;
-  }
-  unsigned char any = 0;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    any |= b;
-    id->hex[2 * i] = kHex[b >> 4];
-    id->hex[2 * i + 1] = kHex[b & 0xF];
-  }
-  id->present = any != 0;
-}
+using decode_detail::MarkAllTooMany;
+using decode_detail::SetError;
+using decode_detail::SetIdFromBytes;
 
 /// How many length-delimited fields numbered `number` the message `bytes` holds at its top
 /// level (the fields are not looked into), to reserve their vector before decoding them.
@@ -302,18 +282,8 @@ class Decoder {
           return true;
       }
     });
-    if (ok && too_many) {
-      for (auto& s : out->scopes) {
-        for (auto& item : s.items) MarkTooMany(&item);
-      }
-    }
+    if (ok && too_many) MarkAllTooMany(out);
     return ok;
-  }
-
-  static void MarkTooMany(Span* s) { SetError(&s->error, ItemError::kTooManyAttributes); }
-  static void MarkTooMany(LogRecord* r) { SetError(&r->error, ItemError::kTooManyAttributes); }
-  static void MarkTooMany(Metric* m) {
-    for (auto& p : m->points) SetError(&p.error, ItemError::kTooManyAttributes);
   }
 
   /// ScopeSpans / ScopeLogs / ScopeMetrics: 1 scope, 2 items (parsed by `item`).
@@ -358,17 +328,17 @@ class Decoder {
       switch (f.number) {
         case 1:
           if (!Want(f, WireType::kLen, kMsg, at)) return false;
-          SetId(f.bytes, &out->trace_id, &out->error);
+          SetIdFromBytes(f.bytes, &out->trace_id, &out->error);
           return true;
         case 2:
           if (!Want(f, WireType::kLen, kMsg, at)) return false;
-          SetId(f.bytes, &out->span_id, &out->error);
+          SetIdFromBytes(f.bytes, &out->span_id, &out->error);
           return true;
         case 4:
           if (!Want(f, WireType::kLen, kMsg, at)) return false;
           {
             ItemError ignored = ItemError::kNone;  // a malformed parent only loses the link
-            SetId(f.bytes, &out->parent_span_id, &ignored);
+            SetIdFromBytes(f.bytes, &out->parent_span_id, &ignored);
           }
           return true;
         case 5:
@@ -436,11 +406,11 @@ class Decoder {
           return Attr(f, kMsg, at, depth, &out->attributes, &count);
         case 9:
           if (!Want(f, WireType::kLen, kMsg, at)) return false;
-          SetId(f.bytes, &out->trace_id, &out->error);
+          SetIdFromBytes(f.bytes, &out->trace_id, &out->error);
           return true;
         case 10:
           if (!Want(f, WireType::kLen, kMsg, at)) return false;
-          SetId(f.bytes, &out->span_id, &out->error);
+          SetIdFromBytes(f.bytes, &out->span_id, &out->error);
           return true;
         case 12:
           return String(f, kMsg, at, &out->event_name);
