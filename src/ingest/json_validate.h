@@ -1,9 +1,19 @@
 #pragma once
 // ValidateJsonValue: checks that a JSON object or array (raw text, as simdjson's raw_json()
 // returns it) is well formed, without recursion. The event parser walks every ignored value
-// so that malformed JSON anywhere rejects the line; a recursive walk takes a stack frame per
-// level, and civetweb's worker threads have small stacks (a few KB a frame under
-// AddressSanitizer overflowed them at 28 levels), so nesting is tracked in a bit stack.
+// so that malformed JSON anywhere rejects the line (and the Codex transcript parser checks
+// the whole line first), because simdjson On-Demand skips unread values unchecked.
+//
+// Why this exists rather than simdjson's own validation (re-checked for issue 18, after
+// HTTP handlers moved to 8 MiB stacks, http/full_stack.h, which removed the first reason,
+// civetweb's 100 KiB worker stacks):
+// - simdjson's DOM parser (3.0.1, the one we build with) validates everything but with other
+//   number rules: it rejects `[1e400]` and `[18446744073709551616]` ("Problem while parsing
+//   a number"), while an out-of-range number in a field the parser ignores is accepted
+//   (event_parser_test "huge number", tests/hardening/hostile_test.py's 1e400 lines); it
+//   would also need a second parser and its tape per thread, sized for the longest line.
+// - A recursive On-Demand walk would recurse once per level on whatever thread calls it (the
+//   tailer's, replay's, a handler's), up to ingest.max_json_depth; here nesting is a bit stack.
 //
 // The rules are simdjson On-Demand's, as the parser applied them before: strings with valid
 // escapes (\uXXXX, surrogates paired), numbers in JSON's grammar (out of range is fine: an
