@@ -15,24 +15,18 @@
 #include "ingest/pipeline.h"
 #include "registry/registry.h"
 #include "registry/sliding_window.h"
+#include "tail/line_splitter.h"
 #include "transcript/transcript_ingest.h"
 
 namespace agx {
 namespace {
 
-/// A growable byte buffer whose bytes start uninitialized (std::vector<char> zeroes them).
+/// A read buffer whose bytes start uninitialized (std::vector<char> zeroes them).
 class ReadBuffer {
  public:
   explicit ReadBuffer(std::size_t n) : data_(std::make_unique_for_overwrite<char[]>(n)), size_(n) {}
   char* data() { return data_.get(); }
   std::size_t size() const { return size_; }
-  /// Grows to `n` bytes, keeping the first `keep`.
-  void Grow(std::size_t n, std::size_t keep) {
-    auto bigger = std::make_unique_for_overwrite<char[]>(n);
-    std::memcpy(bigger.get(), data_.get(), keep);
-    data_ = std::move(bigger);
-    size_ = n;
-  }
 
  private:
   std::unique_ptr<char[]> data_;
@@ -92,11 +86,16 @@ int RunReplay(const Config& config, ExpositionFormat format,
   constexpr std::size_t kMaxErrorLines = 20;
   std::size_t error_lines_printed = 0;
   // Read in large chunks and hand the pipeline views into the chunk: no allocation or copy
-  // per line (the parser copies each line into its own padded buffer anyway).
+  // per line (the parser copies each line into its own padded buffer anyway); only a line
+  // cut by the chunk's end is copied, by the splitter.
   // The buffer is not zeroed first: read() fills what is used (zeroing 4 MiB costs 2 % of a
   // million-event replay).
   constexpr std::size_t kChunk = std::size_t{4} << 20;
   ReadBuffer buf(kChunk);
+  // A line the splitter skips is counted line_too_long here; a shorter one over
+  // max_line_bytes reaches the pipeline, which rejects it the same way.
+  detail::LineSplitter splitter(std::max(kChunk, max_line_bytes + 2) - 1);
+  std::vector<std::string_view> lines;  // of one chunk, from the splitter
   std::vector<std::string_view> views;
   std::vector<std::size_t> view_line_nos;  // file line number of each view
   views.reserve(kBatch);
@@ -115,6 +114,10 @@ int RunReplay(const Config& config, ExpositionFormat format,
       position.ino = static_cast<std::uint64_t>(st.st_ino);
     }
     std::uint64_t read_bytes = 0;  // of the file so far
+    auto print_error = [&](std::size_t at_line, RejectReason reason, std::string_view message) {
+      if (error_lines_printed++ >= kMaxErrorLines) return;
+      err << path << ":" << at_line << ": " << RejectReasonName(reason) << ": " << message << "\n";
+    };
     auto flush = [&] {
       if (views.empty()) return;
       if (transcripts) {
@@ -127,36 +130,46 @@ int RunReplay(const Config& config, ExpositionFormat format,
       accepted += r.accepted;
       rejected += r.rejected;
       for (std::size_t i = 0; i < kRejectReasonCount; ++i) by_reason[i] += r.rejected_by_reason[i];
-      for (const auto& e : r.errors) {
-        if (error_lines_printed++ >= kMaxErrorLines) break;
-        err << path << ":" << view_line_nos[e.line - 1] << ": " << RejectReasonName(e.reason)
-            << ": " << e.message << "\n";
-      }
+      for (const auto& e : r.errors) print_error(view_line_nos[e.line - 1], e.reason, e.message);
       views.clear();
       view_line_nos.clear();
     };
-    auto take = [&](std::string_view line) {
-      ++line_no;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty()) return;
-      views.push_back(line);
-      view_line_nos.push_back(line_no);
-      if (views.size() == kBatch) flush();
-    };
-    std::size_t held = 0;       // bytes of an unterminated line at the start of buf
-    bool skipping = false;      // inside a line longer than the buffer may grow
-    const std::size_t max_buf = std::max(kChunk, max_line_bytes + 2);
-    bool read_error = false;
-    while (true) {
-      if (held == buf.size()) {
-        if (buf.size() < max_buf) {
-          buf.Grow(std::min(max_buf, 2 * buf.size()), held);
-        } else {  // a line over ingest.max_line_bytes: skip it up to its newline
-          skipping = true;
-          held = 0;
+    // Applies the lines the splitter ends in `chunk` (the bytes read last).
+    // A chunk and the partial line before it hold at most kChunk bytes (see the read below)
+    // and the splitter's limit is at least kChunk - 1, so a line inside a chunk is never
+    // oversized: only the first line a chunk ends can be, and line numbers follow from
+    // the count, with no per-line offsets.
+    auto take = [&](std::string_view chunk) {
+      const detail::LineSplitter::Result r = splitter.Split(chunk, &lines);
+      if (r.oversized > 0) {
+        line_no += r.oversized;
+        pipeline.CountRejected(source, RejectReason::kLineTooLong, r.oversized);
+        rejected += r.oversized;
+        by_reason[static_cast<std::size_t>(RejectReason::kLineTooLong)] += r.oversized;
+        if (!transcripts) {
+          print_error(line_no, RejectReason::kLineTooLong, "line exceeds ingest.max_line_bytes");
         }
       }
-      const ssize_t n = ::read(fd, buf.data() + held, buf.size() - held);
+      position.offset = read_bytes - splitter.pending_bytes();  // past the last line ended
+      for (std::string_view line : lines) {
+        ++line_no;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) continue;
+        views.push_back(line);
+        view_line_nos.push_back(line_no);
+        if (views.size() == kBatch) flush();
+      }
+      // The views point into the chunk or the splitter: apply them before the next Split.
+      flush();
+    };
+    bool read_error = false;
+    while (true) {
+      // A chunk and the partial line before it make at most kChunk bytes (unless an
+      // oversized line is being skipped), so that the batches, and the order of their float
+      // sums, are those of a buffer that keeps the partial line in front of the next read.
+      const std::size_t pending = splitter.pending_bytes();
+      const std::size_t want = pending < buf.size() ? buf.size() - pending : buf.size();
+      const ssize_t n = ::read(fd, buf.data(), want);
       if (n < 0) {
         if (errno == EINTR) continue;
         err << "replay: cannot read " << path << ": " << std::strerror(errno) << "\n";
@@ -166,32 +179,12 @@ int RunReplay(const Config& config, ExpositionFormat format,
       }
       if (n == 0) break;
       read_bytes += static_cast<std::uint64_t>(n);
-      const char* p = buf.data();
-      const char* end = buf.data() + held + static_cast<std::size_t>(n);
-      const char* scan = buf.data() + held;
-      while (const void* nl = std::memchr(scan, '\n', static_cast<std::size_t>(end - scan))) {
-        const char* e = static_cast<const char*>(nl);
-        if (skipping) {
-          skipping = false;
-          ++line_no;
-          pipeline.CountRejected(source, RejectReason::kLineTooLong, 1);
-          ++rejected;
-          ++by_reason[static_cast<std::size_t>(RejectReason::kLineTooLong)];
-        } else {
-          take(std::string_view(p, static_cast<std::size_t>(e - p)));
-        }
-        p = scan = e + 1;
-      }
-      // The views point into buf: apply them before the tail moves to the front.
-      position.offset = read_bytes - static_cast<std::uint64_t>(end - p);
-      flush();
-      held = skipping ? 0 : static_cast<std::size_t>(end - p);
-      if (held > 0 && p != buf.data()) std::memmove(buf.data(), p, held);
+      take(std::string_view(buf.data(), static_cast<std::size_t>(n)));
     }
     ::close(fd);
-    if (!read_error && held > 0 && !skipping) take(std::string_view(buf.data(), held));
-    position.offset = read_bytes;
-    flush();
+    // An unterminated last line counts as a line (an oversized one as line_too_long).
+    if (!read_error && splitter.pending_bytes() > 0) take("\n");
+    splitter.Reset();
     total_lines += line_no;
   }
   windows.Refresh();

@@ -43,6 +43,23 @@ grep -q 'agent_exporter_transcript_dropped_total{format="claude_code",reason="un
 grep -q "replay: 1 file(s), 5 line(s)" "$tmp/err" || { cat "$tmp/err"; fail "replay summary"; }
 if "$bin" replay --input bogus "$tmp/ok.jsonl" > /dev/null 2>&1; then fail "--input bogus accepted"; fi
 
+# replay's lines: CRLF and empty lines, a bad line reported with its line number, a line
+# longer than the 4 MiB read chunk skipped and counted line_too_long, and an unterminated
+# last line, also over the limit, counted too (it was dropped without a word).
+python3 - "$tmp/lines.jsonl" <<'PY'
+import sys
+ok = b'{"type":"run","agent_id":"a","status":"success"}'
+huge = b'{"type":"run","agent_id":"' + b"x" * (5 << 20) + b'","status":"success"}'
+with open(sys.argv[1], "wb") as f:
+    f.write(ok + b"\r\n\n" + b"not json\n" + huge + b"\n" + ok + b"\n" + huge)
+PY
+"$bin" replay "$tmp/lines.jsonl" > "$tmp/out" 2> "$tmp/err" || fail "replay of lines.jsonl"
+grep -q 'agent_requests_total{agent_id="a",status="success"} 2' "$tmp/out" || { cat "$tmp/err"; fail "replay lines: valid lines"; }
+grep -q "$tmp/lines.jsonl:3: invalid_json: " "$tmp/err" || { cat "$tmp/err"; fail "replay lines: bad line's number"; }
+grep -q "$tmp/lines.jsonl:4: line_too_long: " "$tmp/err" || { cat "$tmp/err"; fail "replay lines: long line's number"; }
+grep -q "2 event(s) applied, 3 line(s) rejected invalid_json=1 line_too_long=2" "$tmp/err" || { cat "$tmp/err"; fail "replay lines: summary"; }
+grep -q "$tmp/lines.jsonl:6: line_too_long: " "$tmp/err" || { cat "$tmp/err"; fail "replay lines: unterminated long line"; }
+
 # explain-otlp: a span becomes an event under a user rule, a bad line is reported with its
 # file:line and exit 1, the other lines are still explained; JSON has one object per span.
 cat > "$tmp/rules.yml" <<'YAML'
