@@ -136,159 +136,27 @@ constexpr std::array<FieldDef, kFieldCount> kFields = {{
 
 const FieldDef& Def(F f) { return kFields[static_cast<std::size_t>(f)]; }
 
-template <std::size_t N>
-constexpr bool KeyIs(std::string_view key, const char (&name)[N]) {
-  return key == std::string_view(name, N - 1);
-}
-
-/// \return the field named `key` (unescaped), or F::kCount for an unknown key.
+/// \return the field named `key` (unescaped), or F::kCount for an unknown key. Off the
+/// hot path: keys spelled as in kFields are matched raw first (MatchKnownKey).
 constexpr F FindField(std::string_view key) {
-  switch (key.size()) {
-    case 2:
-      if (KeyIs(key, "ts")) return F::kTs;
-      break;
-    case 4:
-      if (KeyIs(key, "type")) return F::kType;
-      if (KeyIs(key, "step")) return F::kStep;
-      break;
-    case 5:
-      if (KeyIs(key, "model")) return F::kModel;
-      if (KeyIs(key, "steps")) return F::kSteps;
-      if (KeyIs(key, "score")) return F::kScore;
-      break;
-    case 6:
-      if (KeyIs(key, "status")) return F::kStatus;
-      if (KeyIs(key, "result")) return F::kResult;
-      break;
-    case 7:
-      if (KeyIs(key, "span_id")) return F::kSpanId;
-      if (KeyIs(key, "outcome")) return F::kOutcome;
-      break;
-    case 8:
-      if (KeyIs(key, "agent_id")) return F::kAgentId;
-      if (KeyIs(key, "trace_id")) return F::kTraceId;
-      if (KeyIs(key, "cost_usd")) return F::kCostUsd;
-      if (KeyIs(key, "strategy")) return F::kStrategy;
-      break;
-    case 9:
-      if (KeyIs(key, "tool_name")) return F::kToolName;
-      if (KeyIs(key, "task_type")) return F::kTaskType;
-      if (KeyIs(key, "evaluator")) return F::kEvaluator;
-      break;
-    case 10:
-      if (KeyIs(key, "tool_calls")) return F::kToolCalls;
-      break;
-    case 11:
-      if (KeyIs(key, "duration_ms")) return F::kDurationMs;
-      break;
-    case 12:
-      if (KeyIs(key, "input_tokens")) return F::kInputTokens;
-      break;
-    case 13:
-      if (KeyIs(key, "output_tokens")) return F::kOutputTokens;
-      if (KeyIs(key, "finish_reason")) return F::kFinishReason;
-      break;
-    case 15:
-      if (KeyIs(key, "conversation_id")) return F::kConversationId;
-      break;
-    case 17:
-      if (KeyIs(key, "cache_read_tokens")) return F::kCacheReadTokens;
-      break;
-    case 18:
-      if (KeyIs(key, "hallucination_type")) return F::kHallucinationType;
-      break;
-    case 21:
-      if (KeyIs(key, "cache_creation_tokens")) return F::kCacheCreationTokens;
-      break;
-    default:
-      break;
-  }
-  return F::kCount;
-}
-
-constexpr bool EveryFieldIsFound() {
   for (std::size_t i = 0; i < kFieldCount; ++i) {
-    if (FindField(kFields[i].name) != static_cast<F>(i)) return false;
-  }
-  return FindField("") == F::kCount && FindField("types") == F::kCount;
-}
-static_assert(EveryFieldIsFound(), "FindField must know every field of kFields");
-
-/// `p` points just past a key's opening quote, with at least 24 readable bytes (the
-/// parser's padding). True when the raw key is exactly `name` (no escapes) and ends there.
-template <std::size_t N>
-bool RawKeyIs(const char* p, const char (&name)[N]) {
-  return std::memcmp(p, name, N - 1) == 0 && p[N - 1] == '"';
-}
-
-/// The field of a raw (still escaped) key, or F::kCount when it is not spelled exactly as a
-/// known key: then the caller unescapes it and asks FindField. Keys of real events always
-/// take this path, which spares unescaping every key into simdjson's string buffer.
-F MatchRawKey(const char* p) {
-  switch (p[0]) {
-    case 'a':
-      if (RawKeyIs(p, "agent_id")) return F::kAgentId;
-      break;
-    case 'c':
-      if (RawKeyIs(p, "conversation_id")) return F::kConversationId;
-      if (RawKeyIs(p, "cost_usd")) return F::kCostUsd;
-      if (RawKeyIs(p, "cache_read_tokens")) return F::kCacheReadTokens;
-      if (RawKeyIs(p, "cache_creation_tokens")) return F::kCacheCreationTokens;
-      break;
-    case 'd':
-      if (RawKeyIs(p, "duration_ms")) return F::kDurationMs;
-      break;
-    case 'e':
-      if (RawKeyIs(p, "evaluator")) return F::kEvaluator;
-      break;
-    case 'f':
-      if (RawKeyIs(p, "finish_reason")) return F::kFinishReason;
-      break;
-    case 'h':
-      if (RawKeyIs(p, "hallucination_type")) return F::kHallucinationType;
-      break;
-    case 'i':
-      if (RawKeyIs(p, "input_tokens")) return F::kInputTokens;
-      break;
-    case 'm':
-      if (RawKeyIs(p, "model")) return F::kModel;
-      break;
-    case 'o':
-      if (RawKeyIs(p, "outcome")) return F::kOutcome;
-      if (RawKeyIs(p, "output_tokens")) return F::kOutputTokens;
-      break;
-    case 'r':
-      if (RawKeyIs(p, "result")) return F::kResult;
-      break;
-    case 's':
-      if (RawKeyIs(p, "span_id")) return F::kSpanId;
-      if (RawKeyIs(p, "status")) return F::kStatus;
-      if (RawKeyIs(p, "step")) return F::kStep;
-      if (RawKeyIs(p, "steps")) return F::kSteps;
-      if (RawKeyIs(p, "strategy")) return F::kStrategy;
-      if (RawKeyIs(p, "score")) return F::kScore;
-      break;
-    case 't':
-      if (p[1] == 'r') return RawKeyIs(p, "trace_id") ? F::kTraceId : F::kCount;
-      if (RawKeyIs(p, "type")) return F::kType;
-      if (RawKeyIs(p, "ts")) return F::kTs;
-      if (RawKeyIs(p, "tool_name")) return F::kToolName;
-      if (RawKeyIs(p, "tool_calls")) return F::kToolCalls;
-      if (RawKeyIs(p, "task_type")) return F::kTaskType;
-      break;
-    default:
-      break;
+    if (kFields[i].name == key) return static_cast<F>(i);
   }
   return F::kCount;
 }
 
-/// Like MatchRawKey, for the flat scanner, which has no padding past the line: `avail`
-/// bytes are readable at `p`. \return the key's length (its closing quote follows), or 0.
+/// Whether the raw (still escaped) key at `p`, just past its opening quote, is exactly
+/// `name` followed by its closing quote; `avail` bytes are readable at `p`.
 template <std::size_t N>
 bool KnownKeyAt(const char* p, std::size_t avail, const char (&name)[N]) {
   return avail >= N && std::memcmp(p, name, N - 1) == 0 && p[N - 1] == '"';
 }
 
+/// The field of a raw key spelled exactly as a known key, for both parser paths: sets `*f`
+/// and \return the key's length (its closing quote follows), or 0 (unknown, or spelled
+/// with escapes: then the simdjson path unescapes it and asks FindField). Keys of real
+/// events always match here, which spares unescaping every key. This switch spells kFields'
+/// names again, by first byte, for speed: the one other list of them.
 std::size_t MatchKnownKey(const char* p, std::size_t avail, F* f) {
   if (avail == 0) return 0;
 #define AGX_KEY(name, field)                \
@@ -1167,8 +1035,10 @@ ParseError EventParser::Impl::ParseWithSimdjson(std::string_view line, AgentEven
   for (auto fr : obj) {
     od::field field;
     if (auto err = std::move(fr).get(field)) return invalid(err);
-    F f = MatchRawKey(field.key().raw());
-    if (f == F::kCount) {  // unknown, or spelled with escapes
+    // raw() points into the padded buffer: at least SIMDJSON_PADDING bytes are readable
+    // past the line, more than the longest key and its quote.
+    F f = F::kCount;
+    if (MatchKnownKey(field.key().raw(), simdjson::SIMDJSON_PADDING, &f) == 0) {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key)) return invalid(err);
       f = FindField(key);

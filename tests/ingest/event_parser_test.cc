@@ -558,6 +558,21 @@ TEST(EventParserTest, DecodesEscapedStrings) {
   EXPECT_EQ(e.tool_name, "say \"hi\"\\\n");
 }
 
+// A key spelled with an escape is not matched raw: it is unescaped and looked up by name
+// (FindField, from the field table), so it counts as the same field.
+TEST(EventParserTest, KeysSpelledWithEscapesAreKnown) {
+  TestedParser p;
+  const AgentEvent e = MustParse(
+      p, R"({"\u0074ype":"llm_call","\u0061gent_id":"a","mode\u006c":"m","\u0073tatus":"failure",)"
+         R"("input_tokens\u0020":1,"input\u005ftokens":3,"c\u0061che_creation_tokens":4})");
+  EXPECT_EQ(e.type, EventType::kLlmCall);
+  EXPECT_EQ(e.agent_id, "a");
+  EXPECT_EQ(e.model, "m");
+  EXPECT_EQ(e.status, "failure");
+  EXPECT_EQ(e.input_tokens, 3);
+  EXPECT_EQ(e.cache_creation_tokens, 4);
+}
+
 TEST(EventParserTest, AcceptsCrLfAndSurroundingSpace) {
   TestedParser p;
   AgentEvent e =
