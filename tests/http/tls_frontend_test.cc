@@ -269,7 +269,9 @@ TEST_F(TlsServerTest, IdleAndSlowClientsDoNotLockOutAValidClient) {
                                                 certs_.Path("client.crt"),
                                                 certs_.Path("client.key")));
     ASSERT_TRUE(quiet.back()->ok());
-    if (i % 2 == 0) ASSERT_TRUE(quiet.back()->Send("GET /ping HTTP/1.1\r\nHost: x\r\n"));
+    if (i % 2 == 0) {
+      ASSERT_TRUE(quiet.back()->Send("GET /ping HTTP/1.1\r\nHost: x\r\n"));
+    }
   }
   const std::string mine =
       "--cert " + certs_.Path("client.crt") + " --key " + certs_.Path("client.key");
