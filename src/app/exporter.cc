@@ -368,6 +368,13 @@ Status Exporter::Snapshot(std::string_view reason) {
   if (!store_ || !pipeline_) return OkStatus();
   std::lock_guard lock(snapshot_mu_);
   registry_->Counter(MetricId::kSnapshotTriggers, {reason}).Inc();
+  // The tailers' skipped-line counts reach the registry at scrapes; bring them in now too,
+  // so that a snapshot saves them with the positions (else a kill -9 before the next scrape
+  // would lose them while the lines are not read again).
+  {
+    std::lock_guard mirror(scrape_mu_);
+    for (Tail& t : tails_) MirrorTailStats(&t);
+  }
   // Capture holds the pipeline's exclusive lock (pushes wait); the slower part, writing
   // and fsyncing state.json, runs after it is released.
   PersistedState state = pipeline_->Capture();
