@@ -31,6 +31,20 @@ LineError FromSimdjson(simdjson::error_code err) {
              : LineError::kNotJsonObject;
 }
 
+/// Calls fn(key, field) for each field of `obj`, in order; the first result other than
+/// kNone (or a simdjson error reading a field) ends the walk and is returned.
+template <typename Fn>
+LineError ForEachField(od::object& obj, Fn&& fn) {
+  for (auto fr : obj) {
+    od::field f;
+    if (auto err = std::move(fr).get(f)) return FromSimdjson(err);
+    std::string_view key;
+    if (auto err = f.unescaped_key().get(key)) return FromSimdjson(err);
+    if (LineError e = fn(key, f); e != LineError::kNone) return e;
+  }
+  return LineError::kNone;
+}
+
 /// A string field. A null is absent; another type is kWrongType.
 LineError ReadString(od::value v, std::string_view* out) {
   od::json_type t;
@@ -82,11 +96,7 @@ LineError ReadUsage(od::value v, Usage* out) {
   Usage u;
   u.present = true;
   bool has_total = false;
-  for (auto fr : obj) {
-    od::field f;
-    if (auto err = std::move(fr).get(f)) return FromSimdjson(err);
-    std::string_view key;
-    if (auto err = f.unescaped_key().get(key)) return FromSimdjson(err);
+  LineError e = ForEachField(obj, [&](std::string_view key, od::field& f) -> LineError {
     std::uint64_t* slot = nullptr;
     if (key == "input_tokens") {
       slot = &u.input;
@@ -102,9 +112,9 @@ LineError ReadUsage(od::value v, Usage* out) {
       slot = &u.total;
       has_total = true;
     }
-    if (slot == nullptr) continue;
-    if (LineError e = ReadCount(f.value(), slot); e != LineError::kNone) return e;
-  }
+    return slot == nullptr ? LineError::kNone : ReadCount(f.value(), slot);
+  });
+  if (e != LineError::kNone) return e;
   if (!has_total) u.total = u.input + u.output;
   *out = u;
   return LineError::kNone;
@@ -221,11 +231,7 @@ LineError ReadInfo(od::value v, CodexLine* out) {
   out->has_info = true;
   od::object obj;
   if (auto err = v.get_object().get(obj)) return FromSimdjson(err);
-  for (auto fr : obj) {
-    od::field f;
-    if (auto err = std::move(fr).get(f)) return FromSimdjson(err);
-    std::string_view key;
-    if (auto err = f.unescaped_key().get(key)) return FromSimdjson(err);
+  return ForEachField(obj, [&](std::string_view key, od::field& f) -> LineError {
     LineError e = LineError::kNone;
     if (key == "total_token_usage") {
       e = ReadUsage(f.value(), &out->total);
@@ -234,9 +240,8 @@ LineError ReadInfo(od::value v, CodexLine* out) {
     } else if (key == "model") {
       e = ReadString(f.value(), &out->model);
     }
-    if (e != LineError::kNone) return e;
-  }
-  return LineError::kNone;
+    return e;
+  });
 }
 
 /// item_completed's item: its id and status.
@@ -246,11 +251,7 @@ LineError ReadItem(od::value v, CodexLine* out) {
   if (t != od::json_type::object) return LineError::kWrongType;
   od::object obj;
   if (auto err = v.get_object().get(obj)) return FromSimdjson(err);
-  for (auto fr : obj) {
-    od::field f;
-    if (auto err = std::move(fr).get(f)) return FromSimdjson(err);
-    std::string_view key;
-    if (auto err = f.unescaped_key().get(key)) return FromSimdjson(err);
+  return ForEachField(obj, [&](std::string_view key, od::field& f) -> LineError {
     LineError e = LineError::kNone;
     if (key == "id") {
       // Ids are strings; another kind (a number in some item types) is simply no id.
@@ -261,9 +262,8 @@ LineError ReadItem(od::value v, CodexLine* out) {
     } else if (key == "status") {
       e = ReadString(f.value(), &out->item_status);
     }
-    if (e != LineError::kNone) return e;
-  }
-  return LineError::kNone;
+    return e;
+  });
 }
 
 /// compacted's latest_token_usage_record: the usage record it copies.
@@ -274,11 +274,7 @@ LineError ReadRecordCopy(od::value v, CodexLine* out) {
   if (t != od::json_type::object) return LineError::kWrongType;
   od::object obj;
   if (auto err = v.get_object().get(obj)) return FromSimdjson(err);
-  for (auto fr : obj) {
-    od::field f;
-    if (auto err = std::move(fr).get(f)) return FromSimdjson(err);
-    std::string_view key;
-    if (auto err = f.unescaped_key().get(key)) return FromSimdjson(err);
+  return ForEachField(obj, [&](std::string_view key, od::field& f) -> LineError {
     LineError e = LineError::kNone;
     if (key == "response_id") {
       e = ReadString(f.value(), &out->response_id);
@@ -287,9 +283,8 @@ LineError ReadRecordCopy(od::value v, CodexLine* out) {
     } else if (key == "thread_token_usage") {
       e = ReadUsage(f.value(), &out->total);
     }
-    if (e != LineError::kNone) return e;
-  }
-  return LineError::kNone;
+    return e;
+  });
 }
 
 LineError ReadPayload(od::value v, CodexLine* out) {
@@ -299,11 +294,7 @@ LineError ReadPayload(od::value v, CodexLine* out) {
   od::object obj;
   if (auto err = v.get_object().get(obj)) return FromSimdjson(err);
   out->payload_object = true;
-  for (auto fr : obj) {
-    od::field f;
-    if (auto err = std::move(fr).get(f)) return FromSimdjson(err);
-    std::string_view key;
-    if (auto err = f.unescaped_key().get(key)) return FromSimdjson(err);
+  return ForEachField(obj, [&](std::string_view key, od::field& f) -> LineError {
     LineError e = LineError::kNone;
     if (key == "type") {
       e = ReadString(f.value(), &out->payload_type);
@@ -344,9 +335,8 @@ LineError ReadPayload(od::value v, CodexLine* out) {
     } else if (key == "output") {
       e = ReadOutput(f.value(), out);
     }
-    if (e != LineError::kNone) return e;
-  }
-  return LineError::kNone;
+    return e;
+  });
 }
 
 LineError ReadMetadata(od::value v, CodexLine* out) {
@@ -358,21 +348,17 @@ LineError ReadMetadata(od::value v, CodexLine* out) {
   if (t != od::json_type::object) return LineError::kWrongType;
   od::object obj;
   if (auto err = v.get_object().get(obj)) return FromSimdjson(err);
-  for (auto fr : obj) {
-    od::field f;
-    if (auto err = std::move(fr).get(f)) return FromSimdjson(err);
-    std::string_view key;
-    if (auto err = f.unescaped_key().get(key)) return FromSimdjson(err);
-    if (key != "compaction_output") continue;
+  return ForEachField(obj, [&](std::string_view key, od::field& f) -> LineError {
+    if (key != "compaction_output") return LineError::kNone;
     od::value cv = f.value();
     if (auto err = cv.type().get(t)) return FromSimdjson(err);
-    if (t == od::json_type::null) continue;
+    if (t == od::json_type::null) return LineError::kNone;
     if (t != od::json_type::boolean) return LineError::kWrongType;
     bool b = false;
     if (auto err = cv.get_bool().get(b)) return FromSimdjson(err);
     out->compaction_output = b;
-  }
-  return LineError::kNone;
+    return LineError::kNone;
+  });
 }
 
 LineType TypeOf(std::string_view t) {
